@@ -1,0 +1,43 @@
+//! Schema migrations for cadre-health, one change per file.
+//!
+//! The same migrations run on SQLite (the embedded default) and PostgreSQL, so they use only
+//! portable sea-query DDL. See `README.md` beside this crate for how to make a change safely.
+
+pub use sea_orm_migration::prelude::*;
+
+mod tenant;
+
+mod m20261122_000001_create_boards;
+mod m20261122_000002_load_board_tree;
+mod m20261122_000003_create_cadres;
+mod m20261122_000004_create_chronic_conditions;
+mod m20261122_000005_create_exam_campaigns;
+mod m20261122_000006_create_health_exams;
+mod m20261122_000007_create_clinic_visits;
+mod m20261122_000008_create_prescriptions;
+mod m20261122_000009_create_referrals;
+mod m20261122_000010_create_consultations;
+mod m20261122_000011_create_vaccinations;
+mod m20261122_000012_create_audit_events;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_boards::Migration),
+            Box::new(m20261122_000002_load_board_tree::Migration),
+            Box::new(m20261122_000003_create_cadres::Migration),
+            Box::new(m20261122_000004_create_chronic_conditions::Migration),
+            Box::new(m20261122_000005_create_exam_campaigns::Migration),
+            Box::new(m20261122_000006_create_health_exams::Migration),
+            Box::new(m20261122_000007_create_clinic_visits::Migration),
+            Box::new(m20261122_000008_create_prescriptions::Migration),
+            Box::new(m20261122_000009_create_referrals::Migration),
+            Box::new(m20261122_000010_create_consultations::Migration),
+            Box::new(m20261122_000011_create_vaccinations::Migration),
+            Box::new(m20261122_000012_create_audit_events::Migration),
+        ]
+    }
+}

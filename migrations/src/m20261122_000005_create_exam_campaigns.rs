@@ -1,0 +1,62 @@
+//! Exam campaigns (đợt khám định kỳ): a board's periodic exam round, twice a year.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::tenant::{self, Tenant};
+
+#[derive(DeriveIden)]
+enum ExamCampaigns {
+    Table,
+    Name,
+    Year,
+    Round,
+    Cohort,
+    StartsOn,
+    EndsOn,
+}
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use ExamCampaigns as E;
+        manager
+            .create_table(
+                tenant::table(E::Table)
+                    .col(string_len(E::Name, 200))
+                    .col(integer(E::Year))
+                    .col(small_integer(E::Round).check(Expr::col(E::Round).is_in([1, 2])))
+                    .col(
+                        string_len(E::Cohort, 8)
+                            .check(Expr::col(E::Cohort).is_in(["SERVING", "RETIRED", "ALL"])),
+                    )
+                    .col(date(E::StartsOn))
+                    .col(date(E::EndsOn))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                tenant::index(
+                    "exam_campaigns_tenant_board_round",
+                    E::Table,
+                    vec![
+                        Tenant::BoardCode.into_iden(),
+                        E::Year.into_iden(),
+                        E::Round.into_iden(),
+                    ],
+                )
+                .unique()
+                .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(ExamCampaigns::Table).to_owned())
+            .await
+    }
+}

@@ -1,0 +1,193 @@
+//! Application state and the HTTP router. `router(state)` needs no socket, so tests drive it
+//! with `tower::ServiceExt::oneshot`.
+
+use std::sync::Arc;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{BatchResponse, ErrorExtensionValues, ParseRequestError, Value};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::TokenKeys;
+use crate::boards::BoardTree;
+use crate::config::Config;
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::graphql::{AppSchema, RequestData, build_schema};
+
+/// Largest request body accepted (DESIGN: 1 MiB).
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every request handler shares.
+pub struct AppState {
+    /// The connection pool. Requests never use it directly: they open a scoped transaction.
+    pub db: DatabaseConnection,
+    /// Settings, read once at start.
+    pub config: Arc<Config>,
+    /// Verifies bearer tokens.
+    pub keys: TokenKeys,
+    /// The board tree, for token checks and board-code filters.
+    pub boards: Arc<BoardTree>,
+    /// The GraphQL schema, built once.
+    pub schema: AppSchema,
+}
+
+impl AppState {
+    pub async fn new(
+        db: DatabaseConnection,
+        config: Config,
+        keys: TokenKeys,
+    ) -> AppResult<AppState> {
+        let boards = Arc::new(BoardTree::load(&db).await?);
+        Ok(AppState {
+            db,
+            config: Arc::new(config),
+            keys,
+            boards,
+            schema: build_schema(),
+        })
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(Arc::new(state))
+}
+
+/// `GET /graphql`: a query in the URL is executed; a bare GET (a browser) gets GraphiQL.
+async fn graphql_get(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let has_query = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p.starts_with("query=")));
+    if !has_query {
+        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+    }
+    let headers = request.headers().clone();
+    match GraphQLBatchRequest::<Rejection>::from_request(request, &()).await {
+        Ok(batch) => execute(&state, &headers, batch.into_inner()).await,
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+async fn graphql_post(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    batch: Result<GraphQLBatchRequest<Rejection>, Rejection>,
+) -> Response {
+    match batch {
+        Ok(batch) => execute(&state, &headers, batch.into_inner()).await,
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+/// Runs one HTTP request's operations in one transaction cut to the viewer's scope. The
+/// transaction commits only when every operation succeeded, so a rejected request writes nothing.
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    batch: async_graphql::BatchRequest,
+) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let viewer = match state.keys.viewer(authorization, &state.boards) {
+        Ok(viewer) => viewer,
+        Err(err) => return error_response(StatusCode::UNAUTHORIZED, err),
+    };
+    let db = match db::begin_request(&state.db, viewer.scope.clone()).await {
+        Ok(db) => Arc::new(db),
+        Err(err) => return error_response(StatusCode::SERVICE_UNAVAILABLE, AppError::from(err)),
+    };
+    let data = Arc::new(RequestData::new(
+        viewer,
+        db.clone(),
+        state.boards.clone(),
+        state.config.clone(),
+    ));
+    let mut response = state.schema.execute_batch(batch.data(data)).await;
+    if let Err(err) = db.finish(response.is_ok()).await {
+        return error_response(StatusCode::INTERNAL_SERVER_ERROR, err);
+    }
+    add_missing_codes(&mut response);
+    GraphQLResponse::from(response).into_response()
+}
+
+/// Errors raised by async-graphql itself (syntax, validation, argument coercion) carry no
+/// code; every error the API returns must, so those are marked as bad input. Our own errors
+/// always set theirs (see `error.rs`).
+fn add_missing_codes(response: &mut BatchResponse) {
+    let responses = match response {
+        BatchResponse::Single(r) => std::slice::from_mut(r),
+        BatchResponse::Batch(rs) => rs.as_mut_slice(),
+    };
+    for error in responses.iter_mut().flat_map(|r| r.errors.iter_mut()) {
+        let extensions = error
+            .extensions
+            .get_or_insert_with(ErrorExtensionValues::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", Value::from("BAD_USER_INPUT"));
+        }
+    }
+}
+
+fn error_response(status: StatusCode, err: AppError) -> Response {
+    let async_err: async_graphql::Error = err.clone().into();
+    let body = json!({ "errors": [{ "message": async_err.message, "extensions": { "code": err.code() } }] });
+    (status, Json(body)).into_response()
+}
+
+/// `GET /readyz`: the database answers.
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database not reachable").into_response()
+        }
+    }
+}
+
+/// Why a request body could not be read as GraphQL, answered without echoing parser internals.
+pub struct Rejection(ParseRequestError);
+
+impl From<ParseRequestError> for Rejection {
+    fn from(err: ParseRequestError) -> Self {
+        Rejection(err)
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let (status, message) = match self.0 {
+            ParseRequestError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body exceeds {MAX_BODY_BYTES} bytes"),
+            ),
+            ParseRequestError::UnsupportedBatch => (
+                StatusCode::BAD_REQUEST,
+                "batched requests are not accepted".into(),
+            ),
+            _ => (
+                StatusCode::BAD_REQUEST,
+                "the request body is not a GraphQL request".into(),
+            ),
+        };
+        let body =
+            json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,44 @@
+//! The board tree, read once at start. Boards change rarely (a merger a decade), and every
+//! request needs its viewer's board, so it is kept in memory for token checks and filters.
+//! What a viewer may *see* of the tree is still read through the scoped database.
+
+use std::collections::HashMap;
+
+use sea_orm::{DatabaseConnection, EntityTrait};
+
+use crate::db::entities::board;
+use crate::error::AppResult;
+
+pub struct BoardTree {
+    by_code: HashMap<String, board::Model>,
+}
+
+impl BoardTree {
+    pub async fn load(db: &DatabaseConnection) -> AppResult<BoardTree> {
+        let by_code = board::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|b| (b.code.clone(), b))
+            .collect();
+        Ok(BoardTree { by_code })
+    }
+
+    pub fn get(&self, code: &str) -> Option<&board::Model> {
+        self.by_code.get(code)
+    }
+
+    pub fn children(&self, code: &str) -> impl Iterator<Item = &board::Model> {
+        self.by_code
+            .values()
+            .filter(move |b| b.parent_code.as_deref() == Some(code))
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_code.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_code.is_empty()
+    }
+}

@@ -1,0 +1,198 @@
+//! The command line: `cadre-health [serve]`, `migrate`, `seed`, `token`, `schema`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use sea_orm::DatabaseConnection;
+use tracing_subscriber::EnvFilter;
+
+use crate::app::{AppState, router};
+use crate::auth::{TokenKeys, load_or_create_secret};
+use crate::config::Config;
+use crate::domain::Role;
+use crate::seed::{self, Scale};
+use crate::{db, graphql};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cadre-health",
+    version,
+    about = "GraphQL API for the boards that look after the health of cadres"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Migrate, seed demo data into an empty database, and serve the API (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Generate deterministic synthetic data.
+    Seed {
+        #[arg(long, value_enum, default_value = "demo")]
+        scale: Scale,
+    },
+    /// Print a signed bearer token, and nothing else.
+    Token {
+        /// Board code: `TW`, a province (`40`) or a district (`412`).
+        #[arg(long)]
+        board: String,
+        /// `analyst`, `clinician` or `admin`.
+        #[arg(long)]
+        role: String,
+        /// Subject (user name) to put in the token.
+        #[arg(long, default_value = "cli")]
+        sub: String,
+        /// Lifetime, e.g. `8h`, `30m`, `7d`.
+        #[arg(long, default_value = "8h", value_parser = humantime::parse_duration)]
+        ttl: Duration,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+}
+
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match dispatch(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            open(&config).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Seed { scale } => {
+            let db = open(&config).await?;
+            let report = seed::seed(&db, scale).await?;
+            eprintln!("seeded: {report:?}");
+            Ok(())
+        }
+        Command::Token {
+            board,
+            role,
+            sub,
+            ttl,
+        } => {
+            let role = Role::parse(&role)
+                .with_context(|| format!("unknown role {role:?}: analyst, clinician or admin"))?;
+            let db = open(&config).await?;
+            let boards = crate::boards::BoardTree::load(&db)
+                .await
+                .map_err(|_| anyhow::anyhow!("reading the board tree"))?;
+            if boards.get(&board).is_none() {
+                bail!("unknown board {board:?}");
+            }
+            let keys = TokenKeys::hs256(&load_or_create_secret(&config)?);
+            let token = keys
+                .issue(&board, role, &sub, ttl)
+                .map_err(|_| anyhow::anyhow!("signing the token"))?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", graphql::build_schema().sdl());
+            Ok(())
+        }
+    }
+}
+
+/// Connects (creating the embedded data directory when needed) and migrates.
+async fn open(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    if config.is_embedded() && config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    }
+    let db = db::connect(&config.database_url())
+        .await
+        .context("connecting to the database")?;
+    db::migrate(&db).await.context("applying migrations")?;
+    Ok(db)
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let db = open(&config).await?;
+    if seed::is_empty(&db).await? {
+        eprintln!("empty database: generating demo data (once)...");
+        let report = seed::seed(&db, Scale::Demo).await?;
+        eprintln!(
+            "demo data: {} cadres, {} exams",
+            report.cadres, report.exams
+        );
+    }
+    let keys = TokenKeys::hs256(&load_or_create_secret(&config)?);
+    let banner = banner(&config, &keys)?;
+    let bind = config.bind;
+    let state = AppState::new(db, config, keys)
+        .await
+        .map_err(|_| anyhow::anyhow!("loading the board tree"))?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("binding {bind}"))?;
+    println!("{banner}");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+/// The URL and a ready token per demo user, printed on start.
+fn banner(config: &Config, keys: &TokenKeys) -> anyhow::Result<String> {
+    let users = [
+        (
+            "central analyst (TW)",
+            "TW",
+            Role::Analyst,
+            "central-analyst",
+        ),
+        ("central admin (TW)", "TW", Role::Admin, "central-admin"),
+        (
+            "provincial clinician (40, Nghệ An)",
+            "40",
+            Role::Clinician,
+            "nghe-an-clinician",
+        ),
+        (
+            "district clinician (412, Thành phố Vinh)",
+            "412",
+            Role::Clinician,
+            "vinh-clinician",
+        ),
+    ];
+    let mut out = format!(
+        "cadre-health is serving GraphQL at http://{}/graphql (GraphiQL in a browser)\n\
+         Send a token as `Authorization: Bearer <token>`. Demo tokens, valid 12 hours:\n",
+        config.bind
+    );
+    for (who, board, role, sub) in users {
+        let token = keys
+            .issue(board, role, sub, Duration::from_secs(12 * 3600))
+            .map_err(|_| anyhow::anyhow!("signing demo tokens"))?;
+        out.push_str(&format!("\n  {who}:\n  {token}\n"));
+    }
+    Ok(out)
+}

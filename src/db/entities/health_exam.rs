@@ -1,0 +1,45 @@
+//! A health exam (khám sức khỏe) with vitals, labs, diagnoses and both classifications.
+
+use sea_orm::entity::prelude::*;
+
+use crate::domain::{CadreClass, ExamKind, GeneralClass};
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "health_exams")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub board_code: String,
+    pub province_code: Option<String>,
+    pub district_code: Option<String>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub cadre_id: Uuid,
+    pub campaign_id: Option<Uuid>,
+    pub examined_on: Date,
+    pub facility: Option<String>,
+    pub kind: ExamKind,
+    pub height_cm: Option<f64>,
+    pub weight_kg: Option<f64>,
+    pub bmi: Option<f64>,
+    pub systolic_mmhg: Option<i32>,
+    pub diastolic_mmhg: Option<i32>,
+    pub pulse_bpm: Option<i32>,
+    pub glucose_mmol_l: Option<f64>,
+    pub hba1c_percent: Option<f64>,
+    pub cholesterol_mmol_l: Option<f64>,
+    pub triglycerides_mmol_l: Option<f64>,
+    pub creatinine_umol_l: Option<f64>,
+    /// ICD-10 codes, comma-separated.
+    pub diagnoses: String,
+    pub cadre_class: Option<CadreClass>,
+    pub general_class: Option<GeneralClass>,
+    pub conclusion: Option<String>,
+    pub physician: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,123 @@
+//! The closed lists of the domain. Each is stored as its SCREAMING_CASE name and exposed to
+//! GraphQL under the same spelling.
+
+use async_graphql::Enum;
+use sea_orm::entity::prelude::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+
+macro_rules! domain_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $value:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+        pub enum $name {
+            $($(#[$vdoc])* #[sea_orm(string_value = $value)] #[graphql(name = $value)] $variant,)+
+        }
+
+        impl $name {
+            /// The stored (and GraphQL) spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $value,)+ }
+            }
+        }
+    };
+}
+
+domain_enum!(
+    /// Where a board sits in the tree.
+    BoardLevel { Central = "CENTRAL", Province = "PROVINCE", District = "DISTRICT" }
+);
+
+domain_enum!(
+    Gender { Male = "MALE", Female = "FEMALE" }
+);
+
+domain_enum!(
+    /// Serving (đương chức), retired (nguyên chức) or deceased.
+    CadreStatus { Serving = "SERVING", Retired = "RETIRED", Deceased = "DECEASED" }
+);
+
+domain_enum!(
+    /// Which party committee manages the cadre.
+    ManagementTier {
+        /// Bộ Chính trị, Ban Bí thư.
+        Politburo = "POLITBURO",
+        /// Trung ương.
+        Central = "CENTRAL",
+        /// Ban Thường vụ Tỉnh ủy.
+        Provincial = "PROVINCIAL",
+        /// Ban Thường vụ Huyện ủy.
+        District = "DISTRICT",
+    }
+);
+
+domain_enum!(
+    /// Who a periodic exam campaign is for.
+    Cohort { Serving = "SERVING", Retired = "RETIRED", All = "ALL" }
+);
+
+domain_enum!(
+    ExamKind { Periodic = "PERIODIC", Routine = "ROUTINE", Specialist = "SPECIALIST" }
+);
+
+domain_enum!(
+    /// Cadre health class (phân loại sức khỏe cán bộ), Decision 1266/QĐ-BYT of 2020.
+    CadreClass {
+        /// Healthy, or only common illness not affecting work.
+        A = "A",
+        /// Fit for work; chronic disease with little effect on it.
+        B1 = "B1",
+        /// Fit for work; chronic disease needing regular treatment but stable.
+        B2 = "B2",
+        /// Not fit for work at the time of the exam (1–3 months of treatment).
+        C = "C",
+        /// Not fit to continue working.
+        D = "D",
+    }
+);
+
+domain_enum!(
+    /// General health class I–V of the Ministry of Health's periodic exam standard.
+    GeneralClass { I = "I", Ii = "II", Iii = "III", Iv = "IV", V = "V" }
+);
+
+domain_enum!(
+    ReferralUrgency { Routine = "ROUTINE", Urgent = "URGENT", Emergency = "EMERGENCY" }
+);
+
+domain_enum!(
+    ReferralStatus { Requested = "REQUESTED", Accepted = "ACCEPTED", Completed = "COMPLETED", Cancelled = "CANCELLED" }
+);
+
+/// What a user may do, from their token (`role` claim, lower-case there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum)]
+pub enum Role {
+    /// Statistics and the cadre directory; no clinical detail.
+    Analyst,
+    /// Reads and writes everything in scope.
+    Clinician,
+    /// A clinician who also runs campaigns, transfers and the board tree.
+    Admin,
+}
+
+impl Role {
+    /// The spelling in a token's `role` claim.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Analyst => "analyst",
+            Role::Clinician => "clinician",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(claim: &str) -> Option<Role> {
+        [Role::Analyst, Role::Clinician, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == claim)
+    }
+
+    /// Whether this role may see clinical detail (diagnoses, measurements, classes, ...).
+    pub fn reads_clinical(self) -> bool {
+        matches!(self, Role::Clinician | Role::Admin)
+    }
+}

@@ -1,0 +1,8 @@
+//! Domain vocabulary shared by storage and the API: enumerations with their stored spellings,
+//! and small types that can only hold valid values.
+
+mod enums;
+mod name;
+
+pub use enums::*;
+pub use name::{fold_name, search_terms};

@@ -1,0 +1,41 @@
+use async_graphql::{Context, Object};
+
+use crate::db::entities::board;
+use crate::domain::BoardLevel;
+use crate::error::AppResult;
+use crate::graphql::loaders::BoardKey;
+use crate::graphql::request;
+
+/// A board (Ban Bảo vệ, chăm sóc sức khỏe cán bộ): central, provincial or district.
+pub struct Board(pub board::Model);
+
+#[Object]
+impl Board {
+    /// Official administrative code: `TW` for the central board, 2 digits for a province,
+    /// 3 for a district.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// Name of the administrative unit the board serves.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn level(&self) -> BoardLevel {
+        self.0.level
+    }
+
+    /// The board above this one, when it lies inside the viewer's scope.
+    async fn parent(&self, ctx: &Context<'_>) -> AppResult<Option<Board>> {
+        let req = request(ctx)?;
+        let Some(code) = &self.0.parent_code else {
+            return Ok(None);
+        };
+        Ok(req
+            .loader
+            .load_one(BoardKey(code.clone()))
+            .await?
+            .map(Board))
+    }
+}

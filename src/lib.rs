@@ -1,0 +1,25 @@
+//! cadre-health: one GraphQL API for the central, provincial and district boards that look
+//! after the health of cadres.
+//!
+//! - [`app`]: state and `router(state)`, the whole HTTP surface.
+//! - [`auth`]: bearer token → [`auth::Viewer`].
+//! - [`scope`]: the viewer's scope and the ONE place a query is cut down to it.
+//! - [`db`]: connection, migrations, the per-request scoped transaction, entities.
+//! - [`graphql`]: schema, resolvers by domain, object types, DataLoaders.
+//! - [`domain`]: enumerations and name folding shared by storage and API.
+//! - [`boards`]: the board tree kept in memory.
+//! - [`seed`]: deterministic demo and national-scale data.
+//! - [`cli`]: the command line (`serve`, `migrate`, `seed`, `token`, `schema`).
+//! - [`config`], [`error`]: settings and the one error type.
+
+pub mod app;
+pub mod auth;
+pub mod boards;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod scope;
+pub mod seed;

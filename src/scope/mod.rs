@@ -1,0 +1,171 @@
+//! The viewer's scope and the ONE place that cuts a query down to it.
+//!
+//! Resolvers never hold a database connection. They hold a [`ScopedDb`], whose every read method
+//! ANDs the scope into the query at execution time, so a resolver cannot forget it: there is no
+//! unscoped door. (On PostgreSQL, row-level security enforces the same rule a second time; see
+//! `db::begin_request`.)
+
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, Select,
+};
+use tokio::sync::RwLock;
+
+use crate::db::entities::{self, board};
+use crate::domain::BoardLevel;
+use crate::error::{AppError, AppResult};
+
+/// The part of the board tree a viewer sees and writes: their board's subtree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The central board: everything.
+    All,
+    /// A provincial board: rows whose province is theirs.
+    Province(String),
+    /// A district board: rows whose district is theirs. The province is kept too, so queries
+    /// pin both tenant keys and use the province-leading indexes.
+    District { province: String, district: String },
+}
+
+impl Scope {
+    /// The scope of a user who works for `board`.
+    pub fn of_board(board: &board::Model) -> AppResult<Scope> {
+        let missing = || AppError::Internal(format!("board {} lacks its tenant keys", board.code));
+        Ok(match board.level {
+            BoardLevel::Central => Scope::All,
+            BoardLevel::Province => {
+                Scope::Province(board.province_code.clone().ok_or_else(missing)?)
+            }
+            BoardLevel::District => Scope::District {
+                province: board.province_code.clone().ok_or_else(missing)?,
+                district: board.district_code.clone().ok_or_else(missing)?,
+            },
+        })
+    }
+
+    /// The condition that keeps only rows of entity `E` inside this scope.
+    pub fn condition<E: Tenant>(&self) -> Condition {
+        match self {
+            Scope::All => Condition::all(),
+            Scope::Province(province) => Condition::all().add(E::PROVINCE.eq(province.as_str())),
+            Scope::District { province, district } => Condition::all()
+                .add(E::PROVINCE.eq(province.as_str()))
+                .add(E::DISTRICT.eq(district.as_str())),
+        }
+    }
+
+    /// Whether a row with these tenant keys lies inside the scope (for checks on writes).
+    pub fn contains(&self, province: Option<&str>, district: Option<&str>) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Province(p) => province == Some(p.as_str()),
+            Scope::District {
+                province: p,
+                district: d,
+            } => province == Some(p.as_str()) && district == Some(d.as_str()),
+        }
+    }
+
+    /// The values PostgreSQL's row-level policies read: (`app.province`, `app.district`, `app.all`).
+    pub fn settings(&self) -> (&str, &str, &str) {
+        match self {
+            Scope::All => ("", "", "on"),
+            Scope::Province(p) => (p, "", ""),
+            Scope::District { province, district } => (province, district, ""),
+        }
+    }
+}
+
+/// A table whose rows belong to a board and carry its tenant keys.
+pub trait Tenant: EntityTrait {
+    const PROVINCE: Self::Column;
+    const DISTRICT: Self::Column;
+}
+
+macro_rules! tenant_tables {
+    ($($table:ident),+) => {
+        $(impl Tenant for entities::$table::Entity {
+            const PROVINCE: Self::Column = entities::$table::Column::ProvinceCode;
+            const DISTRICT: Self::Column = entities::$table::Column::DistrictCode;
+        })+
+    };
+}
+
+tenant_tables!(
+    board,
+    cadre,
+    chronic_condition,
+    exam_campaign,
+    health_exam,
+    clinic_visit,
+    prescription,
+    referral,
+    consultation,
+    vaccination,
+    audit_event
+);
+
+/// A request's database access, cut to the viewer's scope.
+///
+/// It owns the request's transaction (opened by `db::begin_request`, which also sets the scope
+/// for row-level security), so DataLoaders and resolvers of one request share it.
+pub struct ScopedDb {
+    scope: Scope,
+    /// `None` once the request has finished. Reads share the lock; finishing takes it whole.
+    tx: RwLock<Option<DatabaseTransaction>>,
+}
+
+impl ScopedDb {
+    pub(crate) fn new(scope: Scope, tx: DatabaseTransaction) -> Self {
+        ScopedDb {
+            scope,
+            tx: RwLock::new(Some(tx)),
+        }
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Every row of `query` that lies inside the scope.
+    pub async fn all<E: Tenant>(&self, query: Select<E>) -> AppResult<Vec<E::Model>> {
+        let tx = self.tx.read().await;
+        Ok(self.restrict(query).all(open(&tx)?).await?)
+    }
+
+    /// The first row of `query` inside the scope, or `None`: absent and out of scope look alike.
+    pub async fn one<E: Tenant>(&self, query: Select<E>) -> AppResult<Option<E::Model>> {
+        let tx = self.tx.read().await;
+        Ok(self.restrict(query).one(open(&tx)?).await?)
+    }
+
+    /// How many rows of `query` lie inside the scope.
+    pub async fn count<E: Tenant>(&self, query: Select<E>) -> AppResult<u64>
+    where
+        E::Model: Sync,
+    {
+        let tx = self.tx.read().await;
+        Ok(self.restrict(query).count(open(&tx)?).await?)
+    }
+
+    /// Ends the request: commits its writes, or rolls everything back.
+    pub async fn finish(&self, commit: bool) -> AppResult<()> {
+        let Some(tx) = self.tx.write().await.take() else {
+            return Ok(());
+        };
+        if commit {
+            tx.commit().await?
+        } else {
+            tx.rollback().await?
+        }
+        Ok(())
+    }
+
+    fn restrict<E: Tenant>(&self, query: Select<E>) -> Select<E> {
+        query.filter(self.scope.condition::<E>())
+    }
+}
+
+fn open(tx: &Option<DatabaseTransaction>) -> AppResult<&DatabaseTransaction> {
+    tx.as_ref()
+        .ok_or_else(|| AppError::Internal("query after the request finished".into()))
+}

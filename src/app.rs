@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchResponse, ErrorExtensionValues, ParseRequestError, Value};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -76,20 +77,23 @@ async fn graphql_get(State(state): State<Arc<AppState>>, request: Request) -> Re
     if !has_query {
         return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
     }
-    let headers = request.headers().clone();
-    match GraphQLBatchRequest::<Rejection>::from_request(request, &()).await {
-        Ok(batch) => execute(&state, &headers, batch.into_inner()).await,
-        Err(rejection) => rejection.into_response(),
-    }
+    parse_and_execute(&state, request).await
 }
 
-async fn graphql_post(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    batch: Result<GraphQLBatchRequest<Rejection>, Rejection>,
-) -> Response {
-    match batch {
-        Ok(batch) => execute(&state, &headers, batch.into_inner()).await,
+/// `POST /graphql`. The body is read here, against the limit, so that a body without
+/// `Content-Length` that runs over it is answered 413 like one that declares its size.
+async fn graphql_post(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return Rejection(ParseRequestError::PayloadTooLarge).into_response();
+    };
+    parse_and_execute(&state, Request::from_parts(parts, Body::from(bytes))).await
+}
+
+async fn parse_and_execute(state: &AppState, request: Request) -> Response {
+    let headers = request.headers().clone();
+    match GraphQLBatchRequest::<Rejection>::from_request(request, &()).await {
+        Ok(batch) => execute(state, &headers, batch.into_inner()).await,
         Err(rejection) => rejection.into_response(),
     }
 }

@@ -62,7 +62,8 @@ pub async fn run() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -132,8 +133,18 @@ async fn open(config: &Config) -> anyhow::Result<DatabaseConnection> {
     Ok(db)
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
-    let db = open(&config).await?;
+/// What the first run (and every run) prepares before serving.
+pub struct Prepared {
+    pub db: DatabaseConnection,
+    pub keys: TokenKeys,
+    /// The URL and a ready token per demo user.
+    pub banner: String,
+}
+
+/// Creates the data directory, migrates, seeds demo data into an empty database, and loads the
+/// token secret: everything `serve` does before it listens.
+pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
+    let db = open(config).await?;
     if seed::is_empty(&db).await? {
         eprintln!("empty database: generating demo data (once)...");
         let report = seed::seed(&db, Scale::Demo).await?;
@@ -142,8 +153,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             report.cadres, report.exams
         );
     }
-    let keys = TokenKeys::hs256(&load_or_create_secret(&config)?);
-    let banner = banner(&config, &keys)?;
+    let keys = TokenKeys::hs256(&load_or_create_secret(config)?);
+    let banner = banner(config, &keys)?;
+    Ok(Prepared { db, keys, banner })
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let Prepared { db, keys, banner } = prepare(&config).await?;
     let bind = config.bind;
     let state = AppState::new(db, config, keys)
         .await

@@ -44,7 +44,8 @@ struct Claims {
     board: String,
     role: String,
     exp: u64,
-    iat: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    iat: Option<u64>,
 }
 
 /// Keys for signing and verifying bearer tokens.
@@ -79,7 +80,7 @@ impl TokenKeys {
             sub: subject.to_owned(),
             board: board.to_owned(),
             role: role.as_str().to_owned(),
-            iat: now,
+            iat: Some(now),
             exp: now.saturating_add(ttl.as_secs()),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)

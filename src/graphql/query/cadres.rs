@@ -29,13 +29,20 @@ impl CadreFilter {
     fn apply(self, req: &RequestData, mut query: Select<cadre::Entity>) -> Select<cadre::Entity> {
         use cadre::Column;
         if let Some(code) = &self.board_code {
-            query = match req.boards.get(code) {
-                // The subtree uses the same tenant keys as a scope; the viewer's own scope is
-                // still ANDed in by `ScopedDb`, so a board outside it yields nothing.
-                Some(board) => match Scope::of_board(board) {
-                    Ok(subtree) => query.filter(subtree.condition::<cadre::Entity>()),
-                    Err(_) => query.filter(Condition::any()),
-                },
+            // A board outside the viewer's scope (above it, beside it, or unknown) matches
+            // nothing, exactly as if it did not exist. Inside, its subtree is the same tenant
+            // condition a scope uses; `ScopedDb` still ANDs the viewer's own scope in.
+            let subtree = req
+                .boards
+                .get(code)
+                .filter(|b| {
+                    req.viewer
+                        .scope
+                        .contains(b.province_code.as_deref(), b.district_code.as_deref())
+                })
+                .and_then(|b| Scope::of_board(b).ok());
+            query = match subtree {
+                Some(subtree) => query.filter(subtree.condition::<cadre::Entity>()),
                 None => query.filter(Condition::any()),
             };
         }

@@ -1,0 +1,96 @@
+//! The first run on the embedded default: creates the data directory and a token secret,
+//! migrates, seeds demo data once, and prints tokens that see exactly their part of the tree.
+//! (This is the SQLite-embedded path by definition, so it runs on SQLite in both CI passes.)
+
+use cadre_health::auth::load_or_create_secret;
+use cadre_health::cli::prepare;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::Value;
+
+use crate::helpers::{TestApp, TestDatabase, test_config};
+
+async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
+        .await
+        .expect("count")
+        .expect("row");
+    row.try_get_by_index(0).expect("integer")
+}
+
+#[tokio::test]
+async fn the_first_run_seeds_demo_data_once_and_prints_working_tokens() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let mut config = test_config("unused");
+    config.database_url = None;
+    config.data_dir = data_dir.clone();
+
+    let prepared = prepare(&config).await.expect("first run");
+    assert!(data_dir.join("cadre-health.db").exists());
+    assert!(
+        data_dir.join("jwt-secret").exists(),
+        "a secret is generated and kept"
+    );
+    let tokens: Vec<String> = prepared
+        .banner
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("eyJ"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(tokens.len(), 4, "{}", prepared.banner);
+    assert!(prepared.banner.contains("http://127.0.0.1:8080/graphql"));
+
+    let db = prepared.db;
+    let in_nghe_an = count(
+        &db,
+        "SELECT count(*) FROM cadres WHERE province_code = '40'",
+    )
+    .await;
+    let in_vinh = count(
+        &db,
+        "SELECT count(*) FROM cadres WHERE district_code = '412'",
+    )
+    .await;
+    let everyone = count(&db, "SELECT count(*) FROM cadres").await;
+    assert!(
+        everyone > 2000 && in_nghe_an > 1000 && in_vinh > 0,
+        "demo data: {everyone}, {in_nghe_an}, {in_vinh}"
+    );
+
+    // A second start finds data and seeds nothing more; the secret stays the same.
+    let again = prepare(&config).await.expect("second run");
+    assert_eq!(
+        count(&again.db, "SELECT count(*) FROM cadres").await,
+        everyone
+    );
+    let secret = load_or_create_secret(&config).expect("secret");
+
+    let database = TestDatabase::create().await;
+    let app = TestApp::on(db, database, &secret).await;
+    let as_token = |i: usize| app.with_token(Some(tokens[i].clone()));
+    let total = |data: Value| data["cadres"]["totalCount"].as_i64().expect("totalCount");
+
+    // Banner order: central analyst, central admin, provincial clinician (40), district (412).
+    assert_eq!(
+        total(as_token(0).data("{ cadres { totalCount } }").await),
+        everyone
+    );
+    assert_eq!(
+        total(as_token(2).data("{ cadres { totalCount } }").await),
+        in_nghe_an
+    );
+    let districts = as_token(2)
+        .data(r#"{ boards(parentCode: "40", first: 50) { totalCount } }"#)
+        .await;
+    assert_eq!(districts["boards"]["totalCount"], 20);
+
+    let district = as_token(3)
+        .data("{ cadres(first: 100) { totalCount edges { node { board { code } } } } }")
+        .await;
+    assert_eq!(total(district.clone()), in_vinh);
+    for edge in district["cadres"]["edges"].as_array().expect("edges") {
+        assert_eq!(edge["node"]["board"]["code"], "412");
+    }
+}

@@ -1,0 +1,324 @@
+//! The test harness: `TestApp::spawn()` gives a migrated, empty database (board tree loaded)
+//! behind the real router; `app.as_board("412", "clinician").query(...)` asks as that user.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use cadre_health::app::{AppState, router};
+use cadre_health::auth::TokenKeys;
+use cadre_health::config::Config;
+use cadre_health::db::{
+    self,
+    entities::{board, cadre, health_exam},
+};
+use cadre_health::domain::{
+    CadreClass, CadreStatus, ExamKind, Gender, ManagementTier, Role, fold_name,
+};
+use chrono::{NaiveDate, Utc};
+use clap::Parser;
+use http_body_util::BodyExt;
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, IntoActiveModel,
+};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+pub struct TestApp {
+    router: Router,
+    pub db: DatabaseConnection,
+    pub keys: TokenKeys,
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    /// A fresh, migrated database with the board tree and nothing else.
+    pub async fn spawn() -> TestApp {
+        let database = TestDatabase::create().await;
+        let db = db::connect(&database.url)
+            .await
+            .expect("connect to the test database");
+        db::migrate(&db).await.expect("migrate the test database");
+        Self::on(db, database, TEST_SECRET.as_bytes()).await
+    }
+
+    /// The app over an existing database, verifying tokens signed with `secret`.
+    pub async fn on(db: DatabaseConnection, database: TestDatabase, secret: &[u8]) -> TestApp {
+        let config = test_config(&database.url);
+        let state = AppState::new(db.clone(), config, TokenKeys::hs256(secret))
+            .await
+            .expect("build app state");
+        TestApp {
+            router: router(state),
+            db,
+            keys: TokenKeys::hs256(secret),
+            _database: database,
+        }
+    }
+
+    pub fn token(&self, board: &str, role: &str) -> String {
+        let role = Role::parse(role).expect("a known role");
+        self.keys
+            .issue(
+                board,
+                role,
+                &format!("{role:?}@{board}"),
+                Duration::from_secs(600),
+            )
+            .expect("sign")
+    }
+
+    /// A client acting as a user of `board` with `role`.
+    pub fn as_board(&self, board: &str, role: &str) -> Client<'_> {
+        Client {
+            app: self,
+            token: Some(self.token(board, role)),
+        }
+    }
+
+    pub fn with_token(&self, token: Option<String>) -> Client<'_> {
+        Client { app: self, token }
+    }
+
+    /// Sends a raw HTTP request through the router.
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("read body")
+            .to_bytes();
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        (status, body)
+    }
+
+    /// Adds a cadre on `board` directly in the database (the write API comes later).
+    pub async fn add_cadre(&self, board: &str, full_name: &str) -> Uuid {
+        let b = board::Entity::find_by_id(board)
+            .one(&self.db)
+            .await
+            .expect("query")
+            .expect("board exists");
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        cadre::Model {
+            id,
+            board_code: b.code.clone(),
+            province_code: b.province_code.clone(),
+            district_code: b.district_code.clone(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            full_name: full_name.to_owned(),
+            name_folded: fold_name(full_name),
+            gender: Gender::Male,
+            birth_date: NaiveDate::from_ymd_opt(1965, 5, 19).expect("date"),
+            position: Some("Phó Bí thư".into()),
+            workplace: None,
+            status: CadreStatus::Serving,
+            management_tier: ManagementTier::Provincial,
+            national_id: Some(format!("{:012}", id.as_u128() % 1_000_000_000_000)),
+            insurance_number: Some("CB2400000012345".into()),
+        }
+        .into_active_model()
+        .insert(&self.db)
+        .await
+        .expect("insert cadre");
+        id
+    }
+
+    /// Adds a periodic exam of `cadre` on `date` with `class`.
+    pub async fn add_exam(&self, cadre_id: Uuid, date: &str, class: CadreClass) -> Uuid {
+        let c = cadre::Entity::find_by_id(cadre_id)
+            .one(&self.db)
+            .await
+            .expect("query")
+            .expect("cadre exists");
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        health_exam::Model {
+            id,
+            board_code: c.board_code,
+            province_code: c.province_code,
+            district_code: c.district_code,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            cadre_id,
+            campaign_id: None,
+            examined_on: date.parse().expect("date"),
+            facility: None,
+            kind: ExamKind::Periodic,
+            height_cm: Some(165.0),
+            weight_kg: Some(60.0),
+            bmi: Some(22.0),
+            systolic_mmhg: Some(120),
+            diastolic_mmhg: Some(80),
+            pulse_bpm: Some(70),
+            glucose_mmol_l: None,
+            hba1c_percent: None,
+            cholesterol_mmol_l: None,
+            triglycerides_mmol_l: None,
+            creatinine_umol_l: None,
+            diagnoses: "I10".into(),
+            cadre_class: Some(class),
+            general_class: None,
+            conclusion: None,
+            physician: None,
+        }
+        .into_active_model()
+        .insert(&self.db)
+        .await
+        .expect("insert exam");
+        id
+    }
+}
+
+pub fn test_config(database_url: &str) -> Config {
+    let mut config = cadre_health::cli::Cli::parse_from(["cadre-health"]).config;
+    config.database_url = Some(database_url.to_owned());
+    config.jwt_secret = None;
+    config
+}
+
+pub struct Client<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
+}
+
+impl Client<'_> {
+    /// Posts `query` and returns the whole GraphQL response.
+    pub async fn query(&self, query: &str) -> Value {
+        self.query_with(query, json!({})).await
+    }
+
+    pub async fn query_with(&self, query: &str, variables: Value) -> Value {
+        let (_, body) = self
+            .post(json!({ "query": query, "variables": variables }))
+            .await;
+        body
+    }
+
+    /// Posts `query`, asserts it raised no error, and returns `data`.
+    pub async fn data(&self, query: &str) -> Value {
+        let body = self.query(query).await;
+        assert!(
+            body.get("errors").is_none(),
+            "unexpected errors for {query}: {body}"
+        );
+        body["data"].clone()
+    }
+
+    pub async fn post(&self, body: Value) -> (StatusCode, Value) {
+        let mut request =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = &self.token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        self.app
+            .send(request.body(Body::from(body.to_string())).expect("request"))
+            .await
+    }
+}
+
+/// The `extensions.code` of every error in a response.
+pub fn error_codes(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["extensions"]["code"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A database of a test's own: an SQLite file in a temporary directory, or, with
+/// `TEST_DATABASE_URL`, a new PostgreSQL database on that server, dropped when the test ends.
+pub struct TestDatabase {
+    pub url: String,
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDatabase {
+    pub async fn create() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("cadre_test_{}", Uuid::now_v7().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let url = with_database(&admin_url, &name);
+                TestDatabase {
+                    url,
+                    postgres: Some((admin_url, name)),
+                    _dir: dir,
+                }
+            }
+            _ => {
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                TestDatabase {
+                    url,
+                    postgres: None,
+                    _dir: dir,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs outside async; a thread of its own with a small runtime does the cleanup.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    admin.close().await.ok();
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// `postgres://u@h:5432/test?x=y` with its database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(head, _)| head);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}

@@ -1,0 +1,11 @@
+//! Black-box tests: GraphQL over HTTP through the real router, a fresh database per test.
+//! `cargo test` uses SQLite; with `TEST_DATABASE_URL=postgres://...` the same suite runs on
+//! PostgreSQL, each test in a database of its own, dropped afterwards.
+
+mod helpers;
+
+mod auth;
+mod first_run;
+mod http;
+mod schema;
+mod scope;

@@ -27,18 +27,4 @@ impl BoardTree {
     pub fn get(&self, code: &str) -> Option<&board::Model> {
         self.by_code.get(code)
     }
-
-    pub fn children(&self, code: &str) -> impl Iterator<Item = &board::Model> {
-        self.by_code
-            .values()
-            .filter(move |b| b.parent_code.as_deref() == Some(code))
-    }
-
-    pub fn len(&self) -> usize {
-        self.by_code.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_code.is_empty()
-    }
 }

@@ -81,9 +81,3 @@ impl From<AppError> for async_graphql::Error {
         })
     }
 }
-
-impl ErrorExtensions for AppError {
-    fn extend(&self) -> async_graphql::Error {
-        self.clone().into()
-    }
-}

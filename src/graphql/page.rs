@@ -80,7 +80,8 @@ fn decode_cursor(cursor: &str) -> AppResult<Vec<String>> {
     Ok(parts.map(str::to_owned).collect())
 }
 
-fn bad_cursor() -> AppError {
+/// The error for a cursor this API did not issue (or one tampered with).
+pub fn bad_cursor() -> AppError {
     AppError::bad_input("after", "after is not a cursor this API issued")
 }
 

@@ -4,7 +4,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Se
 
 use crate::db::entities::cadre;
 use crate::domain::{CadreStatus, search_terms};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::graphql::page::{self, Page, PageArgs};
 use crate::graphql::types::{Cadre, parse_id};
 use crate::graphql::{RequestData, request};
@@ -92,9 +92,7 @@ impl CadreQuery {
             0
         };
         if let Some([name, id]) = args.after_key::<2>()? {
-            let id: uuid::Uuid = id.parse().map_err(|_| {
-                AppError::bad_input("after", "after is not a cursor this API issued")
-            })?;
+            let id: uuid::Uuid = id.parse().map_err(|_| page::bad_cursor())?;
             query = query.filter(
                 Condition::any()
                     .add(Column::NameFolded.gt(name.as_str()))

@@ -170,13 +170,11 @@ impl Cadre {
 }
 
 fn parse_date_key(s: &str) -> AppResult<chrono::NaiveDate> {
-    s.parse()
-        .map_err(|_| AppError::bad_input("after", "after is not a cursor this API issued"))
+    s.parse().map_err(|_| page::bad_cursor())
 }
 
 fn parse_uuid_key(s: &str) -> AppResult<uuid::Uuid> {
-    s.parse()
-        .map_err(|_| AppError::bad_input("after", "after is not a cursor this API issued"))
+    s.parse().map_err(|_| page::bad_cursor())
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
+    ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Iterable, PaginatorTrait,
     TransactionTrait,
 };
 use uuid::Uuid;
@@ -181,7 +181,7 @@ where
     <<M as sea_orm::ModelTrait>::Entity as EntityTrait>::ActiveModel: ActiveModelTrait + Send,
 {
     const PARAMS: usize = 30_000;
-    let columns = 32;
+    let columns = <<M as sea_orm::ModelTrait>::Entity as EntityTrait>::Column::iter().count();
     let mut rows = rows
         .into_iter()
         .map(IntoActiveModel::into_active_model)

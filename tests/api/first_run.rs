@@ -7,7 +7,7 @@ use cadre_health::cli::prepare;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, TestDatabase, test_config};
+use crate::helpers::{TestApp, test_config};
 
 async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
     let row = db
@@ -67,8 +67,7 @@ async fn the_first_run_seeds_demo_data_once_and_prints_working_tokens() {
     );
     let secret = load_or_create_secret(&config).expect("secret");
 
-    let database = TestDatabase::create().await;
-    let app = TestApp::on(db, database, &secret).await;
+    let app = TestApp::on(db, config, &secret, None).await;
     let as_token = |i: usize| app.with_token(Some(tokens[i].clone()));
     let total = |data: Value| data["cadres"]["totalCount"].as_i64().expect("totalCount");
 

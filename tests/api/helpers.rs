@@ -32,7 +32,8 @@ pub struct TestApp {
     router: Router,
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
-    _database: TestDatabase,
+    /// The test's own database, dropped with the app; `None` when the caller owns it.
+    _database: Option<TestDatabase>,
 }
 
 impl TestApp {
@@ -43,12 +44,17 @@ impl TestApp {
             .await
             .expect("connect to the test database");
         db::migrate(&db).await.expect("migrate the test database");
-        Self::on(db, database, TEST_SECRET.as_bytes()).await
+        let config = test_config(&database.url);
+        Self::on(db, config, TEST_SECRET.as_bytes(), Some(database)).await
     }
 
     /// The app over an existing database, verifying tokens signed with `secret`.
-    pub async fn on(db: DatabaseConnection, database: TestDatabase, secret: &[u8]) -> TestApp {
-        let config = test_config(&database.url);
+    pub async fn on(
+        db: DatabaseConnection,
+        config: Config,
+        secret: &[u8],
+        database: Option<TestDatabase>,
+    ) -> TestApp {
         let state = AppState::new(db.clone(), config, TokenKeys::hs256(secret))
             .await
             .expect("build app state");

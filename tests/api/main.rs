@@ -7,5 +7,6 @@ mod helpers;
 mod auth;
 mod first_run;
 mod http;
+mod rls;
 mod schema;
 mod scope;

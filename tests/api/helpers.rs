@@ -39,19 +39,30 @@ pub struct TestApp {
 impl TestApp {
     /// A fresh, migrated database with the board tree and nothing else.
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// [`TestApp::spawn`] with settings changed by `configure`.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let database = TestDatabase::create().await;
         let db = db::connect(&database.url)
             .await
             .expect("connect to the test database");
         db::migrate(&db).await.expect("migrate the test database");
-        let config = test_config(&database.url);
+        let mut config = test_config(&database.url);
+        configure(&mut config);
         Self::on(db, config, TEST_SECRET.as_bytes(), Some(database)).await
     }
 
     /// A fresh database filled with the deterministic demo data (every province, every kind of
     /// record).
     pub async fn seeded() -> TestApp {
-        let app = TestApp::spawn().await;
+        TestApp::seeded_with(|_| {}).await
+    }
+
+    /// [`TestApp::seeded`] with settings changed by `configure`.
+    pub async fn seeded_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+        let app = TestApp::spawn_with(configure).await;
         cadre_health::seed::seed(&app.db, cadre_health::seed::Scale::Demo)
             .await
             .expect("seed demo data");

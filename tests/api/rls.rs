@@ -88,15 +88,15 @@ async fn attempt(tx: &sea_orm::DatabaseTransaction, sql: &str) -> Result<u64, Db
 }
 
 /// One audit event per cadre, so the append-only table has rows in every scope too.
-async fn add_audit_events(db: &DatabaseConnection) {
-    exec(
-        db,
+pub async fn add_audit_events(db: &DatabaseConnection) {
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
         "INSERT INTO audit_events (id, board_code, province_code, district_code, version, \
          created_at, updated_at, actor_sub, actor_board, actor_role, action, entity, entity_id, \
          cadre_id, changed_fields, occurred_at) \
          SELECT id, board_code, province_code, district_code, 1, created_at, updated_at, 'seed', \
          'TW', 'admin', 'createCadre', 'cadre', id, id, '', created_at FROM cadres",
-    )
+    ))
     .await
     .expect("audit events");
 }

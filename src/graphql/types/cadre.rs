@@ -124,14 +124,15 @@ impl Cadre {
             .map(HealthExam))
     }
 
-    /// Health exams, newest first.
+    /// Health exams, newest first. Null, with a `FORBIDDEN` error, for roles that may not read
+    /// clinical detail.
     #[graphql(guard = "Clinical")]
     async fn exams(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last exam of the previous page.")] after: Option<String>,
-    ) -> AppResult<Page<HealthExam>> {
+    ) -> AppResult<Option<Page<HealthExam>>> {
         use health_exam::Column;
         let req = request(ctx)?;
         let args = PageArgs::parse(ctx, first, after)?;
@@ -159,13 +160,13 @@ impl Cadre {
                     .limit(args.first + 1),
             )
             .await?;
-        Ok(page::connection(
+        Ok(Some(page::connection(
             rows,
             &args,
             total,
             |e| page::encode_cursor(&[&e.examined_on.to_string(), &e.id.to_string()]),
             HealthExam,
-        ))
+        )))
     }
 }
 

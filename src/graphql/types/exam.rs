@@ -3,11 +3,11 @@ use async_graphql::{Context, ID, Object};
 use crate::db::entities::health_exam;
 use crate::domain::{CadreClass, ExamKind, GeneralClass};
 use crate::error::{AppError, AppResult};
-use crate::graphql::loaders::CadreKey;
+use crate::graphql::loaders::{BoardKey, CadreKey};
 use crate::graphql::request;
 use crate::graphql::scalars::Date;
 
-use super::Cadre;
+use super::{Board, Cadre};
 
 /// A health exam (khám sức khỏe): vitals, labs, diagnoses and the two health classifications.
 /// Clinical detail: only clinicians and admins reach it.
@@ -26,6 +26,18 @@ impl HealthExam {
         cadre
             .map(Cadre::listed)
             .ok_or_else(|| AppError::Internal(format!("cadre of exam {} not visible", self.0.id)))
+    }
+
+    /// The board that keeps this exam (the cadre's board when it was recorded).
+    async fn board(&self, ctx: &Context<'_>) -> AppResult<Board> {
+        let req = request(ctx)?;
+        let board = req
+            .loader
+            .load_one(BoardKey(self.0.board_code.clone()))
+            .await?;
+        board
+            .map(Board)
+            .ok_or_else(|| AppError::Internal(format!("board of exam {} not visible", self.0.id)))
     }
 
     /// The periodic campaign this exam belongs to, if any.

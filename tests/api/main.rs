@@ -6,6 +6,8 @@ mod helpers;
 
 mod auth;
 mod first_run;
+mod fixtures;
 mod http;
+mod records;
 mod schema;
 mod scope;

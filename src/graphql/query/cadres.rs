@@ -1,11 +1,11 @@
 use async_graphql::{Context, ID, InputObject, Object};
-use sea_orm::sea_query::{Condition, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::sea_query::Condition;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
 use crate::db::entities::cadre;
 use crate::domain::{CadreStatus, search_terms};
 use crate::error::AppResult;
-use crate::graphql::page::{self, Page, PageArgs};
+use crate::graphql::page::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
 use crate::graphql::types::{Cadre, parse_id};
 use crate::graphql::{RequestData, request};
 use crate::scope::Scope;
@@ -79,41 +79,33 @@ impl CadreQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<CadreFilter>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last cadre of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the cadre the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the cadre the page ends before.")] before: Option<String>,
     ) -> AppResult<Page<Cadre>> {
-        use cadre::Column;
         let req = request(ctx)?;
-        let args = PageArgs::parse(ctx, first, after)?;
-        let mut query = filter.unwrap_or_default().apply(req, cadre::Entity::find());
-        let total = if page::wants_total(ctx) {
-            req.db.count(query.clone()).await?
-        } else {
-            0
-        };
-        if let Some([name, id]) = args.after_key::<2>()? {
-            let id: uuid::Uuid = id.parse().map_err(|_| page::bad_cursor())?;
-            query = query.filter(
-                Condition::any()
-                    .add(Column::NameFolded.gt(name.as_str()))
-                    .add(Column::NameFolded.eq(name.as_str()).and(Column::Id.gt(id))),
-            );
-        }
-        let rows = req
-            .db
-            .all(
-                query
-                    .order_by_asc(Column::NameFolded)
-                    .order_by_asc(Column::Id)
-                    .limit(args.first + 1),
-            )
-            .await?;
-        Ok(page::connection(
-            rows,
-            &args,
-            total,
-            |c| page::encode_cursor(&[&c.name_folded, &c.id.to_string()]),
-            Cadre::listed,
-        ))
+        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let query = filter.unwrap_or_default().apply(req, cadre::Entity::find());
+        page::fetch(ctx, &req.db, query, &name_order(), &args, Cadre::listed).await
+    }
+}
+
+/// By folded name, then ID.
+fn name_order() -> Ordering<cadre::Entity> {
+    Ordering {
+        keys: vec![
+            SortKey {
+                col: cadre::Column::NameFolded,
+                kind: KeyKind::Text,
+                descending: false,
+            },
+            SortKey {
+                col: cadre::Column::Id,
+                kind: KeyKind::Uuid,
+                descending: false,
+            },
+        ],
+        key_of: |c| vec![c.name_folded.clone(), c.id.to_string()],
     }
 }

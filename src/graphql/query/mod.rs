@@ -1,8 +1,10 @@
 //! The query root, merged from one object per domain.
 
+mod audit;
 mod boards;
 mod cadres;
 mod exams;
+mod records;
 
 use async_graphql::{Context, MergedObject, Object};
 
@@ -16,6 +18,8 @@ pub struct Query(
     boards::BoardQuery,
     cadres::CadreQuery,
     exams::ExamQuery,
+    records::RecordQuery,
+    audit::AuditQuery,
 );
 
 #[derive(Default)]

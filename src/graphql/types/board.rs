@@ -2,7 +2,7 @@ use async_graphql::{Context, Object};
 
 use crate::db::entities::board;
 use crate::domain::BoardLevel;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::graphql::loaders::BoardKey;
 use crate::graphql::request;
 
@@ -22,6 +22,7 @@ impl Board {
         &self.0.name
     }
 
+    /// Central, provincial or district.
     async fn level(&self) -> BoardLevel {
         self.0.level
     }
@@ -37,5 +38,18 @@ impl Board {
             .load_one(BoardKey(code.clone()))
             .await?
             .map(Board))
+    }
+}
+
+impl Board {
+    /// The board owning a row the viewer can see. A row in scope always has its board in scope,
+    /// so a miss is a broken invariant, not a client error.
+    pub async fn owning(ctx: &Context<'_>, code: &str) -> AppResult<Board> {
+        let req = request(ctx)?;
+        req.loader
+            .load_one(BoardKey(code.to_owned()))
+            .await?
+            .map(Board)
+            .ok_or_else(|| AppError::Internal(format!("owning board {code} not visible")))
     }
 }

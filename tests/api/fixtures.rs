@@ -183,3 +183,55 @@ pub async fn put_in_campaign(app: &TestApp, exam: Uuid, campaign: Uuid) {
     e.campaign_id = sea_orm::ActiveValue::Set(Some(campaign));
     e.update(&app.db).await.expect("update exam");
 }
+
+/// Changes a cadre's row directly.
+pub async fn edit_cadre(app: &TestApp, id: Uuid, edit: impl FnOnce(&mut cadre::Model)) {
+    let mut row = cadre::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("cadre exists");
+    edit(&mut row);
+    let mut active = row.into_active_model();
+    for col in [
+        cadre::Column::Gender,
+        cadre::Column::BirthDate,
+        cadre::Column::Status,
+        cadre::Column::ManagementTier,
+    ] {
+        active.reset(col);
+    }
+    active.update(&app.db).await.expect("update cadre");
+}
+
+/// Changes an exam's row directly.
+pub async fn edit_exam(app: &TestApp, id: Uuid, edit: impl FnOnce(&mut health_exam::Model)) {
+    let mut row = health_exam::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("exam exists");
+    edit(&mut row);
+    let mut active = row.into_active_model();
+    for col in [
+        health_exam::Column::Kind,
+        health_exam::Column::GeneralClass,
+        health_exam::Column::CadreClass,
+        health_exam::Column::CampaignId,
+    ] {
+        active.reset(col);
+    }
+    active.update(&app.db).await.expect("update exam");
+}
+
+/// Resolves a chronic condition on a day.
+pub async fn resolve_condition(app: &TestApp, id: Uuid, on: &str) {
+    let mut c = chronic_condition::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("condition exists")
+        .into_active_model();
+    c.resolved_on = sea_orm::ActiveValue::Set(Some(day(on)));
+    c.update(&app.db).await.expect("update condition");
+}

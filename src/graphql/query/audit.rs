@@ -26,7 +26,10 @@ impl AuditQuery {
     }
 
     /// Audit events in the viewer's scope, most recent first. Admins only.
-    #[graphql(guard = "Admin")]
+    #[graphql(
+        guard = "Admin",
+        complexity = "super::page_cost(first, last, child_complexity)"
+    )]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -24,6 +24,7 @@ impl BoardQuery {
     }
 
     /// Boards in the viewer's scope, ordered by code.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     async fn boards(
         &self,
         ctx: &Context<'_>,

@@ -2,14 +2,17 @@
 //! visits, prescriptions, referrals, consultations, vaccinations. All clinical: analysts get
 //! `FORBIDDEN`.
 
-use async_graphql::{Context, ID, Object};
-use sea_orm::EntityTrait;
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{Days, FixedOffset, NaiveDate, TimeZone, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::db::entities::{
     chronic_condition, clinic_visit, consultation, prescription, referral, vaccination,
 };
-use crate::error::AppResult;
+use crate::domain::{ReferralStatus, ReferralUrgency};
+use crate::error::{AppError, AppResult};
 use crate::graphql::page::{self, Page, PageArgs};
+use crate::graphql::scalars::Date;
 use crate::graphql::types::{
     ChronicCondition, ClinicVisit, Consultation, Prescription, Referral, Vaccination, parse_id,
 };
@@ -17,6 +20,42 @@ use crate::graphql::{Clinical, request};
 
 #[derive(Default)]
 pub struct RecordQuery;
+
+/// Which clinic visits to list. All given conditions must hold.
+#[derive(InputObject, Default)]
+pub struct ClinicVisitFilter {
+    /// Visits to this board's clinic or any under it. A board outside the viewer's scope
+    /// matches nothing.
+    pub board_code: Option<String>,
+    /// Visits on this day or later (days in Vietnam time, UTC+7).
+    pub from: Option<Date>,
+    /// Visits on this day or earlier (days in Vietnam time, UTC+7).
+    pub to: Option<Date>,
+}
+
+/// Which referrals to list. All given conditions must hold.
+#[derive(InputObject, Default)]
+pub struct ReferralFilter {
+    /// Referrals made by this board and every board under it. A board outside the viewer's
+    /// scope matches nothing.
+    pub board_code: Option<String>,
+    /// Referred on this day or later.
+    pub from: Option<Date>,
+    /// Referred on this day or earlier.
+    pub to: Option<Date>,
+    /// Referrals in one of these states.
+    pub status: Option<Vec<ReferralStatus>>,
+    /// Referrals of one of these urgencies.
+    pub urgency: Option<Vec<ReferralUrgency>>,
+}
+
+/// The first instant of `day` in Vietnam (UTC+7), where the clinics are.
+fn start_of_day(field: &str, day: NaiveDate) -> AppResult<chrono::DateTime<Utc>> {
+    FixedOffset::east_opt(7 * 3600)
+        .and_then(|vn| vn.from_local_datetime(&day.and_hms_opt(0, 0, 0)?).single())
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| AppError::bad_input(field, format!("{field} is out of range")))
+}
 
 #[Object]
 impl RecordQuery {
@@ -36,7 +75,10 @@ impl RecordQuery {
     }
 
     /// Chronic conditions in the viewer's scope, most recently diagnosed first.
-    #[graphql(guard = "Clinical")]
+    #[graphql(
+        guard = "Clinical",
+        complexity = "super::page_cost(first, last, child_complexity)"
+    )]
     async fn chronic_conditions(
         &self,
         ctx: &Context<'_>,
@@ -71,17 +113,37 @@ impl RecordQuery {
     }
 
     /// Clinic visits in the viewer's scope, most recent first.
-    #[graphql(guard = "Clinical")]
+    #[graphql(
+        guard = "Clinical",
+        complexity = "super::page_cost(first, last, child_complexity)"
+    )]
     async fn clinic_visits(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which visits; all given conditions must hold.")] filter: Option<
+            ClinicVisitFilter,
+        >,
         #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Page<ClinicVisit>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        let query = clinic_visit::Entity::find();
+        let req = request(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let mut query = clinic_visit::Entity::find();
+        if let Some(code) = &filter.board_code {
+            query = query.filter(super::board_subtree::<clinic_visit::Entity>(req, code));
+        }
+        if let Some(from) = filter.from {
+            let from = start_of_day("from", from.0)?;
+            query = query.filter(clinic_visit::Column::VisitedAt.gte(from));
+        }
+        if let Some(to) = filter.to {
+            let next = to.0.checked_add_days(Days::new(1));
+            let end = start_of_day("to", next.unwrap_or(to.0))?;
+            query = query.filter(clinic_visit::Column::VisitedAt.lt(end));
+        }
         let order = ClinicVisit::order();
         page::fetch(ctx, &request(ctx)?.db, query, &order, &args, ClinicVisit).await
     }
@@ -98,7 +160,10 @@ impl RecordQuery {
     }
 
     /// Prescriptions dispensed in the viewer's scope, newest first.
-    #[graphql(guard = "Clinical")]
+    #[graphql(
+        guard = "Clinical",
+        complexity = "super::page_cost(first, last, child_complexity)"
+    )]
     async fn prescriptions(
         &self,
         ctx: &Context<'_>,
@@ -125,17 +190,40 @@ impl RecordQuery {
     }
 
     /// Referrals in the viewer's scope, most recent first.
-    #[graphql(guard = "Clinical")]
+    #[graphql(
+        guard = "Clinical",
+        complexity = "super::page_cost(first, last, child_complexity)"
+    )]
     async fn referrals(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which referrals; all given conditions must hold.")] filter: Option<
+            ReferralFilter,
+        >,
         #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Page<Referral>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        let query = referral::Entity::find();
+        let req = request(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let mut query = referral::Entity::find();
+        if let Some(code) = &filter.board_code {
+            query = query.filter(super::board_subtree::<referral::Entity>(req, code));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(referral::Column::ReferredOn.gte(from.0));
+        }
+        if let Some(to) = filter.to {
+            query = query.filter(referral::Column::ReferredOn.lte(to.0));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(referral::Column::Status.is_in(status));
+        }
+        if let Some(urgency) = filter.urgency {
+            query = query.filter(referral::Column::Urgency.is_in(urgency));
+        }
         let order = Referral::order();
         page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Referral).await
     }
@@ -152,7 +240,10 @@ impl RecordQuery {
     }
 
     /// Consultations in the viewer's scope, most recent first.
-    #[graphql(guard = "Clinical")]
+    #[graphql(
+        guard = "Clinical",
+        complexity = "super::page_cost(first, last, child_complexity)"
+    )]
     async fn consultations(
         &self,
         ctx: &Context<'_>,
@@ -179,7 +270,10 @@ impl RecordQuery {
     }
 
     /// Vaccine doses given in the viewer's scope, most recent first.
-    #[graphql(guard = "Clinical")]
+    #[graphql(
+        guard = "Clinical",
+        complexity = "super::page_cost(first, last, child_complexity)"
+    )]
     async fn vaccinations(
         &self,
         ctx: &Context<'_>,

@@ -1,4 +1,4 @@
-use async_graphql::{Context, Object};
+use async_graphql::{Context, ID, Object};
 
 use crate::db::entities::board;
 use crate::domain::BoardLevel;
@@ -11,6 +11,11 @@ pub struct Board(pub board::Model);
 
 #[Object]
 impl Board {
+    /// The board's ID: its code.
+    async fn id(&self) -> ID {
+        ID(self.0.code.clone())
+    }
+
     /// Official administrative code: `TW` for the central board, 2 digits for a province,
     /// 3 for a district.
     async fn code(&self) -> &str {

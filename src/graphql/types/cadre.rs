@@ -127,7 +127,10 @@ impl Cadre {
     }
 
     /// Health exams, newest first.
-    #[graphql(guard = "Clinical")]
+    #[graphql(
+        guard = "Clinical",
+        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+    )]
     async fn exams(
         &self,
         ctx: &Context<'_>,
@@ -148,7 +151,10 @@ impl Cadre {
     }
 
     /// Chronic conditions, most recently diagnosed first.
-    #[graphql(guard = "Clinical")]
+    #[graphql(
+        guard = "Clinical",
+        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+    )]
     async fn conditions(
         &self,
         ctx: &Context<'_>,
@@ -170,7 +176,10 @@ impl Cadre {
     }
 
     /// Clinic visits, most recent first.
-    #[graphql(guard = "Clinical")]
+    #[graphql(
+        guard = "Clinical",
+        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+    )]
     async fn visits(
         &self,
         ctx: &Context<'_>,
@@ -191,7 +200,10 @@ impl Cadre {
     }
 
     /// Referrals to higher-level hospitals, most recent first.
-    #[graphql(guard = "Clinical")]
+    #[graphql(
+        guard = "Clinical",
+        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+    )]
     async fn referrals(
         &self,
         ctx: &Context<'_>,
@@ -212,7 +224,10 @@ impl Cadre {
     }
 
     /// Expert-council consultations, most recent first.
-    #[graphql(guard = "Clinical")]
+    #[graphql(
+        guard = "Clinical",
+        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+    )]
     async fn consultations(
         &self,
         ctx: &Context<'_>,
@@ -234,7 +249,10 @@ impl Cadre {
     }
 
     /// Vaccine doses, most recent first.
-    #[graphql(guard = "Clinical")]
+    #[graphql(
+        guard = "Clinical",
+        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+    )]
     async fn vaccinations(
         &self,
         ctx: &Context<'_>,

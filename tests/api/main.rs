@@ -10,5 +10,6 @@ mod first_run;
 mod fixtures;
 mod http;
 mod records;
+mod rls;
 mod schema;
 mod scope;

@@ -109,8 +109,8 @@ async fn parse_and_execute(state: &AppState, request: Request) -> Response {
 /// Runs one HTTP request's operations in one transaction cut to the viewer's scope. The
 /// transaction commits only when every operation succeeded, so a rejected request writes nothing.
 /// The request's audit events are written in the same transaction just before it commits; when
-/// it rolls back, only its clinical reads are kept (the client may have received part of the
-/// data), in a transaction of their own.
+/// it rolls back but part of the data still reached the client, only its clinical reads are
+/// kept, in a transaction of their own.
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -145,8 +145,14 @@ async fn execute(
         state.config.clone(),
     ));
     let mut response = state.schema.execute_batch(batch.data(data)).await;
+    // Data that reached the client despite an error (a partial answer) was read: its clinical
+    // reads are audited even though the transaction rolls back. A rejected mutation answers
+    // `data: null` and leaves nothing.
+    let delivered = responses(&mut response)
+        .iter()
+        .any(|r| !matches!(r.data, Value::Null));
     match db.finish_audited(response.is_ok(), &actor).await {
-        Ok(reads) if !reads.is_empty() => {
+        Ok(reads) if !reads.is_empty() && delivered => {
             let written = async {
                 let tx = db::begin_scoped(&state.db, &scope).await?;
                 write_events(&tx, &actor, reads.iter()).await?;

@@ -14,3 +14,5 @@ mod records;
 mod rls;
 mod schema;
 mod scope;
+mod write_rules;
+mod writes;

@@ -19,6 +19,7 @@ mod m20261122_000009_create_referrals;
 mod m20261122_000010_create_consultations;
 mod m20261122_000011_create_vaccinations;
 mod m20261122_000012_create_audit_events;
+mod m20261122_000013_create_campaign_enrolments;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_create_consultations::Migration),
             Box::new(m20261122_000011_create_vaccinations::Migration),
             Box::new(m20261122_000012_create_audit_events::Migration),
+            Box::new(m20261122_000013_create_campaign_enrolments::Migration),
         ]
     }
 }

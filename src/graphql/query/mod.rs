@@ -3,6 +3,7 @@
 mod boards;
 mod cadres;
 mod exams;
+mod statistics;
 
 use async_graphql::{Context, MergedObject, Object};
 
@@ -16,6 +17,7 @@ pub struct Query(
     boards::BoardQuery,
     cadres::CadreQuery,
     exams::ExamQuery,
+    statistics::StatisticsQuery,
 );
 
 #[derive(Default)]

@@ -3,11 +3,13 @@
 mod board;
 mod cadre;
 mod exam;
+mod statistics;
 mod viewer;
 
 pub use board::Board;
 pub use cadre::Cadre;
 pub use exam::HealthExam;
+pub use statistics::Statistics;
 pub use viewer::ViewerInfo;
 
 use async_graphql::ID;

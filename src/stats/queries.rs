@@ -453,8 +453,10 @@ pub async fn cadre_counts(
     let keys = by.keys();
     let mut q = db.select_from::<Entity>("c", &subject.within);
     group_key::<Entity>(&mut q, subject, "c");
-    q.expr_as(bucket.clone(), Alias::new("b"));
-    q.add_group_by([bucket]);
+    q.expr_as(bucket, Alias::new("b"));
+    // By the output name: the same expression written twice would carry its date parameters
+    // twice, and PostgreSQL does not see `$5` and `$12` as one expression.
+    q.add_group_by([Expr::col(Alias::new("b"))]);
     q.expr_as(count_all(), Alias::new("n"));
     let mut cells = vec![Counts(vec![0; keys.len()]); subject.children.len() + 1];
     for row in db.aggregate(q).await? {
@@ -525,7 +527,8 @@ impl Interval {
         Ok(out)
     }
 
-    /// SQL for the first day of the bucket of the date `day`, as `YYYY-MM-DD` text.
+    /// SQL for the first day of the bucket of the date `day`, as `YYYY-MM-DD` text. (Custom
+    /// SQL marks where an expression goes with `$n` on PostgreSQL and `?` on SQLite.)
     fn bucket_sql(self, backend: DatabaseBackend, day: Expr) -> Expr {
         match (backend, self) {
             (DatabaseBackend::Postgres, Interval::Day) => {
@@ -539,13 +542,13 @@ impl Interval {
                 "to_char(date_trunc('month', CAST($1 AS TIMESTAMP)), 'YYYY-MM-DD')",
                 day,
             ),
-            (_, Interval::Day) => Expr::cust_with_expr("date($1)", day),
+            (_, Interval::Day) => Expr::cust_with_expr("date(?)", day),
             // %w is 0 for Sunday: step back to Monday.
             (_, Interval::Week) => Expr::cust_with_exprs(
-                "date($1, '-' || ((CAST(strftime('%w', $2) AS INTEGER) + 6) % 7) || ' days')",
+                "date(?, '-' || ((CAST(strftime('%w', ?) AS INTEGER) + 6) % 7) || ' days')",
                 [day.clone(), day],
             ),
-            (_, Interval::Month) => Expr::cust_with_expr("date($1, 'start of month')", day),
+            (_, Interval::Month) => Expr::cust_with_expr("date(?, 'start of month')", day),
         }
     }
 }
@@ -557,7 +560,7 @@ fn local_day(backend: DatabaseBackend, instant: Expr) -> Expr {
             "CAST((($1 AT TIME ZONE 'UTC') + INTERVAL '7 hours') AS DATE)",
             instant,
         ),
-        _ => Expr::cust_with_expr("date($1, '+7 hours')", instant),
+        _ => Expr::cust_with_expr("date(?, '+7 hours')", instant),
     }
 }
 
@@ -673,7 +676,7 @@ pub async fn clinic_activity(
 }
 
 fn bucket_and_count(query: &mut ScopedSelect, bucket: Expr) {
-    query.expr_as(bucket.clone(), Alias::new("b"));
-    query.add_group_by([bucket]);
+    query.expr_as(bucket, Alias::new("b"));
+    query.add_group_by([Expr::col(Alias::new("b"))]);
     query.expr_as(count_all(), Alias::new("n"));
 }

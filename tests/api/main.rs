@@ -9,3 +9,4 @@ mod first_run;
 mod http;
 mod schema;
 mod scope;
+mod statistics;

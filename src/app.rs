@@ -112,7 +112,8 @@ async fn execute(
         Ok(viewer) => viewer,
         Err(err) => return error_response(StatusCode::UNAUTHORIZED, err),
     };
-    let db = match db::begin_request(&state.db, viewer.scope.clone()).await {
+    let db = match db::begin_request(&state.db, viewer.scope.clone(), state.config.app_filter).await
+    {
         Ok(db) => Arc::new(db),
         Err(err) => return error_response(StatusCode::SERVICE_UNAVAILABLE, AppError::from(err)),
     };

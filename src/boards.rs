@@ -17,7 +17,11 @@ pub struct BoardTree {
 
 impl BoardTree {
     pub async fn load(db: &DatabaseConnection) -> AppResult<BoardTree> {
-        let rows = board::Entity::find().all(db).await?;
+        // Read in a system transaction: under forced row-level security nothing is visible
+        // without a scope, whoever connects.
+        let tx = crate::db::begin_system(db).await?;
+        let rows = board::Entity::find().all(&tx).await?;
+        tx.commit().await?;
         let mut children: HashMap<String, Vec<board::Model>> = HashMap::new();
         for b in &rows {
             if let Some(parent) = &b.parent_code {

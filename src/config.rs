@@ -4,6 +4,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::scope::AppFilter;
+
 /// A secret string whose `Debug` hides it.
 #[derive(Clone)]
 pub struct Secret(pub String);
@@ -64,6 +66,12 @@ pub struct Config {
         global = true
     )]
     pub max_page_size: u32,
+
+    /// Never set in the service (no flag, no variable): a test turns the application's scope
+    /// filter off to prove that row-level security alone holds on PostgreSQL.
+    #[doc(hidden)]
+    #[arg(skip)]
+    pub app_filter: AppFilter,
 }
 
 impl Config {

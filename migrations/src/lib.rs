@@ -5,7 +5,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
-mod tenant;
+pub mod tenant;
 
 mod m20261122_000001_create_boards;
 mod m20261122_000002_load_board_tree;
@@ -19,7 +19,8 @@ mod m20261122_000009_create_referrals;
 mod m20261122_000010_create_consultations;
 mod m20261122_000011_create_vaccinations;
 mod m20261122_000012_create_audit_events;
-mod m20261122_000013_create_campaign_enrolments;
+mod m20261122_000013_row_level_security;
+mod m20261122_000014_create_campaign_enrolments;
 
 pub struct Migrator;
 
@@ -39,7 +40,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_create_consultations::Migration),
             Box::new(m20261122_000011_create_vaccinations::Migration),
             Box::new(m20261122_000012_create_audit_events::Migration),
-            Box::new(m20261122_000013_create_campaign_enrolments::Migration),
+            Box::new(m20261122_000013_row_level_security::Migration),
+            Box::new(m20261122_000014_create_campaign_enrolments::Migration),
         ]
     }
 }

@@ -81,3 +81,89 @@ pub fn plain_index(name: &str, table: impl IntoIden, cols: Vec<DynIden>) -> Inde
     }
     i.to_owned()
 }
+
+/// The role every API request runs as on PostgreSQL (`SET LOCAL ROLE`): no login, no superuser,
+/// no `BYPASSRLS`, owner of nothing, so row-level policies always apply to it.
+pub const APP_ROLE: &str = "cadre_health_app";
+
+/// What the application role may do with a protected table. Never `DELETE`: health records are
+/// not hard-deleted, and audit events are append-only.
+#[derive(Clone, Copy)]
+pub enum Access {
+    /// Records the API creates and changes.
+    ReadWrite,
+    /// Audit events: read and append, never change.
+    AppendOnly,
+    /// The board tree: read only.
+    ReadOnly,
+}
+
+impl Access {
+    fn privileges(self) -> &'static str {
+        match self {
+            Access::ReadWrite => "SELECT, INSERT, UPDATE",
+            Access::AppendOnly => "SELECT, INSERT",
+            Access::ReadOnly => "SELECT",
+        }
+    }
+}
+
+/// The scope test of every row-level policy, on the row's own tenant keys (no join).
+///
+/// Each setting is read once per statement (an init plan, not a function call per row) and an
+/// empty or missing setting is NULL, so with no scope set nothing matches: it fails closed.
+/// `app.all = 'on'` is the central scope; otherwise the province must match, and the district
+/// too when one is set.
+pub const SCOPE_PREDICATE: &str = "\
+(select nullif(current_setting('app.all', true), '')) = 'on' \
+OR (province_code = (select nullif(current_setting('app.province', true), '')) \
+AND ((select nullif(current_setting('app.district', true), '')) IS NULL \
+OR district_code = (select nullif(current_setting('app.district', true), ''))))";
+
+/// Puts a tenant table under row-level security on PostgreSQL (a no-op on SQLite, where the
+/// application's scope filter is the only guard): enables and forces RLS (so the table's owner
+/// is bound too), adds one policy with both `USING` and `WITH CHECK`, and grants the
+/// application role `access`. Every new tenant table's migration calls this.
+pub async fn protect(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
+    protect_with(manager, table, Access::ReadWrite).await
+}
+
+/// [`protect`] with an explicit grant.
+pub async fn protect_with(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    access: Access,
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    let privileges = access.privileges();
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+             ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
+             CREATE POLICY {table}_in_scope ON {table} FOR ALL
+               USING ({SCOPE_PREDICATE}) WITH CHECK ({SCOPE_PREDICATE});
+             GRANT {privileges} ON {table} TO {APP_ROLE};"
+        ))
+        .await?;
+    Ok(())
+}
+
+/// Undoes [`protect`].
+pub async fn unprotect(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
+    if manager.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    manager
+        .get_connection()
+        .execute_unprepared(&format!(
+            "DROP POLICY IF EXISTS {table}_in_scope ON {table};
+             ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;
+             ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;
+             REVOKE ALL ON {table} FROM {APP_ROLE};"
+        ))
+        .await?;
+    Ok(())
+}

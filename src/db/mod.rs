@@ -7,11 +7,11 @@ use std::time::Duration;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
-    Statement, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, Statement, TransactionTrait,
 };
 
-use crate::scope::{Scope, ScopedDb};
+use crate::scope::{AppFilter, Scope, ScopedDb};
 
 /// Opens a pool on `url` (`sqlite://...` or `postgres://...`).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
@@ -36,21 +36,55 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
-/// Opens a request's transaction and sets the viewer's scope in it.
+/// Opens a request's transaction, cut to `scope` for the resolvers (the application filter) and,
+/// on PostgreSQL, for the database too (row-level security).
+pub async fn begin_request(
+    db: &DatabaseConnection,
+    scope: Scope,
+    filter: AppFilter,
+) -> Result<ScopedDb, DbErr> {
+    let tx = begin_scoped(db, &scope).await?;
+    Ok(ScopedDb::new(scope, filter, tx))
+}
+
+/// A transaction bound to `scope` at the database, as every request's is.
 ///
-/// On PostgreSQL the scope goes into transaction-local settings (`set_config(..., true)`), which
-/// end with the transaction and so never leak to the next user of a pooled connection.
-pub async fn begin_request(db: &DatabaseConnection, scope: Scope) -> Result<ScopedDb, DbErr> {
+/// On PostgreSQL it first sets the scope as transaction-local settings (`set_config(..., true)`,
+/// read by the row-level policies) and switches to the application role for the rest of the
+/// transaction (`set_config('role', ..., true)` is `SET LOCAL ROLE`). Both end with the
+/// transaction, so nothing carries over to the next user of a pooled connection, and both hold
+/// whatever user the connection string names. On SQLite it is a plain transaction.
+pub async fn begin_scoped(
+    db: &DatabaseConnection,
+    scope: &Scope,
+) -> Result<DatabaseTransaction, DbErr> {
     let tx = db.begin().await?;
     if tx.get_database_backend() == DatabaseBackend::Postgres {
         let (province, district, all) = scope.settings();
         tx.execute_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
             "SELECT set_config('app.province', $1, true), set_config('app.district', $2, true), \
-             set_config('app.all', $3, true)",
-            [province.into(), district.into(), all.into()],
+             set_config('app.all', $3, true), set_config('role', $4, true)",
+            [
+                province.into(),
+                district.into(),
+                all.into(),
+                migrations::tenant::APP_ROLE.into(),
+            ],
         ))
         .await?;
     }
-    Ok(ScopedDb::new(scope, tx))
+    Ok(tx)
+}
+
+/// A transaction for the service's own work (seeding, reading the board tree at start): the
+/// whole tree, as the connecting user. Under forced row-level security even a table's owner
+/// sees nothing without a scope, so this one sets the central scope. Never used for a request.
+pub async fn begin_system(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let tx = db.begin().await?;
+    if tx.get_database_backend() == DatabaseBackend::Postgres {
+        tx.execute_unprepared("SELECT set_config('app.all', 'on', true)")
+            .await?;
+    }
+    Ok(tx)
 }

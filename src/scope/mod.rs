@@ -131,20 +131,33 @@ tenant_tables!(
     audit_event
 );
 
+/// Whether the application ANDs the scope into every query. Always [`AppFilter::On`] in the
+/// service; there is no flag or variable for it. [`AppFilter::Off`] exists only so that a test can
+/// show that PostgreSQL's row-level security alone keeps every answer inside the scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AppFilter {
+    #[default]
+    On,
+    #[doc(hidden)]
+    Off,
+}
+
 /// A request's database access, cut to the viewer's scope.
 ///
 /// It owns the request's transaction (opened by `db::begin_request`, which also sets the scope
 /// for row-level security), so DataLoaders and resolvers of one request share it.
 pub struct ScopedDb {
     scope: Scope,
+    filter: AppFilter,
     /// `None` once the request has finished. Reads share the lock; finishing takes it whole.
     tx: RwLock<Option<DatabaseTransaction>>,
 }
 
 impl ScopedDb {
-    pub(crate) fn new(scope: Scope, tx: DatabaseTransaction) -> Self {
+    pub(crate) fn new(scope: Scope, filter: AppFilter, tx: DatabaseTransaction) -> Self {
         ScopedDb {
             scope,
+            filter,
             tx: RwLock::new(Some(tx)),
         }
     }
@@ -216,6 +229,7 @@ impl ScopedDb {
         Ok(())
     }
 
+    /// Entity queries (`all`, `one`, `count`), cut to the scope by [`ScopedDb::condition`].
     fn restrict<E: Tenant>(&self, query: Select<E>) -> Select<E> {
         query.filter(self.condition::<E>(None))
     }
@@ -223,9 +237,10 @@ impl ScopedDb {
     /// THE scope condition for every read of a tenant table, entity queries (`table` = `None`)
     /// and aggregates (`Some(alias)`) alike.
     fn condition<E: Tenant>(&self, table: Option<&str>) -> Condition {
-        match table {
-            None => self.scope.condition::<E>(),
-            Some(alias) => self.scope.condition_on::<E>(alias),
+        match (self.filter, table) {
+            (AppFilter::Off, _) => Condition::all(),
+            (AppFilter::On, None) => self.scope.condition::<E>(),
+            (AppFilter::On, Some(alias)) => self.scope.condition_on::<E>(alias),
         }
     }
 }

@@ -15,7 +15,6 @@ use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{
     ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Iterable, PaginatorTrait,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -91,12 +90,15 @@ pub struct SeedReport {
 
 /// Whether the database holds no cadres yet (the first run seeds demo data then).
 pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
-    Ok(cadre::Entity::find().count(db).await? == 0)
+    let tx = crate::db::begin_system(db).await?;
+    Ok(cadre::Entity::find().count(&tx).await? == 0)
 }
 
 /// Fills the database with synthetic data at `scale`, showing a progress bar on a terminal.
 pub async fn seed(db: &DatabaseConnection, scale: Scale) -> anyhow::Result<SeedReport> {
-    let boards = board::Entity::find().all(db).await?;
+    let tx = crate::db::begin_system(db).await?;
+    let boards = board::Entity::find().all(&tx).await?;
+    tx.commit().await?;
     let mut provinces: BTreeMap<String, (board::Model, Vec<board::Model>)> = BTreeMap::new();
     let mut central = None;
     for b in &boards {
@@ -158,7 +160,7 @@ async fn flush(
 ) -> anyhow::Result<()> {
     let batch = std::mem::take(&mut generator.batch);
     let cadres = batch.cadres.len() as u64;
-    let tx = db.begin().await?;
+    let tx = crate::db::begin_system(db).await?;
     insert(&tx, batch.campaigns).await?;
     insert(&tx, batch.cadres).await?;
     insert(&tx, batch.conditions).await?;

@@ -48,6 +48,27 @@ impl TestApp {
         Self::on(db, config, TEST_SECRET.as_bytes(), Some(database)).await
     }
 
+    /// A fresh database filled with the deterministic demo data (every province, every kind of
+    /// record).
+    pub async fn seeded() -> TestApp {
+        let app = TestApp::spawn().await;
+        cadre_health::seed::seed(&app.db, cadre_health::seed::Scale::Demo)
+            .await
+            .expect("seed demo data");
+        app
+    }
+
+    /// The URL of the test's own database.
+    pub fn database_url(&self) -> Option<&str> {
+        self._database.as_ref().map(|d| d.url.as_str())
+    }
+
+    /// Whether the suite runs on PostgreSQL (`TEST_DATABASE_URL`), where row-level security is
+    /// the second guard.
+    pub fn is_postgres(&self) -> bool {
+        self.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres
+    }
+
     /// The app over an existing database, verifying tokens signed with `secret`.
     pub async fn on(
         db: DatabaseConnection,
@@ -261,6 +282,13 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// The server URL from `TEST_DATABASE_URL`, when the suite runs on PostgreSQL.
+    pub fn postgres_admin_url() -> Option<String> {
+        std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+    }
+
     pub async fn create() -> TestDatabase {
         let dir = tempfile::tempdir().expect("temporary directory");
         match std::env::var("TEST_DATABASE_URL") {
@@ -318,7 +346,7 @@ impl Drop for TestDatabase {
 }
 
 /// `postgres://u@h:5432/test?x=y` with its database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
+pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = url
         .split_once('?')
         .map_or((url, None), |(b, q)| (b, Some(q)));

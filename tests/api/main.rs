@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod first_run;
 mod http;
+mod rls;
 mod schema;
 mod scope;
 mod statistics;

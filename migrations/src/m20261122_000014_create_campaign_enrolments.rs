@@ -90,7 +90,9 @@ impl MigrationTrait for Migration {
                     E::ExaminedOn.into_iden(),
                 ],
             ))
-            .await
+            .await?;
+        // Row-level security on PostgreSQL, like every tenant table.
+        tenant::protect(manager, "campaign_enrolments").await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -1,0 +1,461 @@
+//! Row-level security, tested at the database. Each test opens a transaction the way the server
+//! does (`db::begin_scoped`: scope settings and `SET LOCAL ROLE`) and then runs raw SQL that
+//! deliberately carries no tenant filter, so only PostgreSQL's policies stand between it and
+//! other boards' rows. The tables come from the catalog (every table with a `province_code`),
+//! so a new tenant table is tested without anyone adding it here.
+//!
+//! SQLite has no row-level security: there these tests return at once, and the application's
+//! filter is what `leaks.rs` tests.
+
+use cadre_health::db::{self, begin_scoped, begin_system};
+use cadre_health::scope::Scope;
+use migrations::tenant::APP_ROLE;
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, TestDatabase, test_config};
+
+fn vinh() -> Scope {
+    Scope::District {
+        province: "40".into(),
+        district: "412".into(),
+    }
+}
+
+fn nghe_an() -> Scope {
+    Scope::Province("40".into())
+}
+
+async fn rows(conn: &impl ConnectionTrait, sql: &str) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+    conn.query_all_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+}
+
+async fn count(conn: &impl ConnectionTrait, sql: &str) -> i64 {
+    let rows = rows(conn, sql).await.expect(sql);
+    rows[0].try_get_by_index(0).expect("a count")
+}
+
+async fn exec(conn: &impl ConnectionTrait, sql: &str) -> Result<u64, DbErr> {
+    conn.execute_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+        .map(|r| r.rows_affected())
+}
+
+/// Every table of the schema that carries tenant keys.
+async fn tenant_tables(conn: &impl ConnectionTrait) -> Vec<String> {
+    rows(
+        conn,
+        "SELECT table_name::text FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND column_name = 'province_code' ORDER BY 1",
+    )
+    .await
+    .expect("catalog")
+    .iter()
+    .map(|r| r.try_get_by_index::<String>(0).expect("name"))
+    .collect()
+}
+
+/// A transaction as the application role with no scope set at all.
+async fn begin_unscoped(db: &DatabaseConnection) -> sea_orm::DatabaseTransaction {
+    let tx = db.begin().await.expect("begin");
+    exec(
+        &tx,
+        &format!("SELECT set_config('role', '{APP_ROLE}', true)"),
+    )
+    .await
+    .expect("set role");
+    tx
+}
+
+fn refused_by_policy(result: Result<u64, DbErr>) -> bool {
+    matches!(result, Err(e) if e.to_string().contains("row-level security"))
+}
+
+fn permission_denied(result: Result<u64, DbErr>) -> bool {
+    matches!(result, Err(e) if e.to_string().contains("permission denied"))
+}
+
+/// Runs `sql` in a savepoint of `tx`, so a refused statement leaves `tx` usable.
+async fn attempt(tx: &sea_orm::DatabaseTransaction, sql: &str) -> Result<u64, DbErr> {
+    let savepoint = tx.begin().await.expect("savepoint");
+    let result = exec(&savepoint, sql).await;
+    savepoint.rollback().await.ok();
+    result
+}
+
+/// One audit event per cadre, so the append-only table has rows in every scope too.
+async fn add_audit_events(db: &DatabaseConnection) {
+    exec(
+        db,
+        "INSERT INTO audit_events (id, board_code, province_code, district_code, version, \
+         created_at, updated_at, actor_sub, actor_board, actor_role, action, entity, entity_id, \
+         cadre_id, changed_fields, occurred_at) \
+         SELECT id, board_code, province_code, district_code, 1, created_at, updated_at, 'seed', \
+         'TW', 'admin', 'createCadre', 'cadre', id, id, '', created_at FROM cadres",
+    )
+    .await
+    .expect("audit events");
+}
+
+#[tokio::test]
+async fn every_tenant_table_is_forced_under_a_policy_and_the_role_is_powerless() {
+    let app = TestApp::spawn().await;
+    if !app.is_postgres() {
+        return;
+    }
+    let tables = tenant_tables(&app.db).await;
+    assert!(tables.len() >= 11, "tenant tables found: {tables:?}");
+    for table in &tables {
+        let forced = count(
+            &app.db,
+            &format!(
+                "SELECT count(*) FROM pg_class WHERE oid = '{table}'::regclass \
+                 AND relrowsecurity AND relforcerowsecurity"
+            ),
+        )
+        .await;
+        assert_eq!(forced, 1, "{table}: row-level security enabled and forced");
+        let policies = count(
+            &app.db,
+            &format!(
+                "SELECT count(*) FROM pg_policies WHERE tablename = '{table}' \
+                 AND cmd = 'ALL' AND qual IS NOT NULL AND with_check IS NOT NULL"
+            ),
+        )
+        .await;
+        assert_eq!(policies, 1, "{table}: one policy with USING and WITH CHECK");
+    }
+    let powers = count(
+        &app.db,
+        &format!(
+            "SELECT count(*) FROM pg_roles WHERE rolname = '{APP_ROLE}' \
+             AND (rolsuper OR rolbypassrls OR rolcanlogin OR rolcreaterole OR rolcreatedb)"
+        ),
+    )
+    .await;
+    assert_eq!(powers, 0, "the application role has no special powers");
+    let owned = count(
+        &app.db,
+        &format!(
+            "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner \
+             WHERE r.rolname = '{APP_ROLE}'"
+        ),
+    )
+    .await;
+    assert_eq!(owned, 0, "the application role owns nothing");
+}
+
+#[tokio::test]
+async fn raw_sql_without_a_tenant_filter_sees_only_the_scope() {
+    let app = TestApp::seeded().await;
+    if !app.is_postgres() {
+        return;
+    }
+    add_audit_events(&app.db).await;
+    let scopes = [
+        (vinh(), "district_code = '412'"),
+        (nghe_an(), "province_code = '40'"),
+        (Scope::Province("01".into()), "province_code = '01'"),
+        (Scope::All, "true"),
+    ];
+    for table in tenant_tables(&app.db).await {
+        for (scope, inside) in &scopes {
+            // The superuser's count is the independent answer.
+            let expected = count(
+                &app.db,
+                &format!("SELECT count(*) FROM {table} WHERE {inside}"),
+            )
+            .await;
+            let tx = begin_scoped(&app.db, scope).await.expect("begin");
+            let seen = count(&tx, &format!("SELECT count(*) FROM {table}")).await;
+            tx.rollback().await.ok();
+            assert_eq!(seen, expected, "{table} under {scope:?}");
+        }
+        let vinh_rows = count(
+            &app.db,
+            &format!("SELECT count(*) FROM {table} WHERE district_code = '412'"),
+        )
+        .await;
+        let all_rows = count(&app.db, &format!("SELECT count(*) FROM {table}")).await;
+        assert!(
+            all_rows > vinh_rows,
+            "{table}: other boards have rows, so the cut is real"
+        );
+
+        // No scope set: nothing at all, even with the table full.
+        let tx = begin_unscoped(&app.db).await;
+        assert_eq!(
+            count(&tx, &format!("SELECT count(*) FROM {table}")).await,
+            0,
+            "{table} with no scope"
+        );
+        tx.rollback().await.ok();
+    }
+}
+
+#[tokio::test]
+async fn writes_outside_the_scope_are_refused_by_the_database() {
+    let app = TestApp::seeded().await;
+    if !app.is_postgres() {
+        return;
+    }
+    add_audit_events(&app.db).await;
+    let tx = begin_scoped(&app.db, &nghe_an()).await.expect("begin");
+    for table in tenant_tables(&app.db).await {
+        match table.as_str() {
+            "boards" => {
+                assert!(permission_denied(
+                    attempt(&tx, "UPDATE boards SET name = name").await
+                ));
+                continue;
+            }
+            "audit_events" => {
+                // Append-only: not even rows inside the scope can be changed or removed.
+                assert!(permission_denied(
+                    attempt(&tx, "UPDATE audit_events SET action = 'x'").await
+                ));
+                assert!(permission_denied(
+                    attempt(&tx, "DELETE FROM audit_events").await
+                ));
+                continue;
+            }
+            _ => {}
+        }
+        assert!(
+            refused_by_policy(
+                attempt(&tx, &format!("UPDATE {table} SET province_code = '01'")).await
+            ),
+            "{table}: moving rows out of the scope"
+        );
+        let columns: Vec<String> = rows(
+            &app.db,
+            &format!(
+                "SELECT column_name::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = '{table}' \
+                 ORDER BY ordinal_position"
+            ),
+        )
+        .await
+        .expect("columns")
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0).expect("name"))
+        .collect();
+        // A copy of a visible row, moved to another province: refused by WITH CHECK.
+        let copied = columns
+            .iter()
+            .map(|c| match c.as_str() {
+                "id" => "gen_random_uuid()".to_owned(),
+                "board_code" | "province_code" => "'01'".to_owned(),
+                "district_code" => "NULL".to_owned(),
+                "national_id" => "NULL".to_owned(),
+                other => other.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        assert!(
+            refused_by_policy(
+                attempt(
+                    &tx,
+                    &format!(
+                        "INSERT INTO {table} ({}) SELECT {copied} FROM {table} LIMIT 1",
+                        columns.join(", ")
+                    ),
+                )
+                .await
+            ),
+            "{table}: inserting into another province"
+        );
+        assert!(
+            permission_denied(attempt(&tx, &format!("DELETE FROM {table}")).await),
+            "{table}: health records are never deleted"
+        );
+    }
+    // Rows of another province are invisible to an update, so nothing changes.
+    assert_eq!(
+        attempt(
+            &tx,
+            "UPDATE cadres SET full_name = 'x' WHERE province_code = '01'"
+        )
+        .await
+        .expect("update"),
+        0
+    );
+    // The same statement inside the scope works: the refusals above are the policy at work.
+    assert!(
+        attempt(
+            &tx,
+            "UPDATE cadres SET full_name = full_name WHERE province_code = '40'"
+        )
+        .await
+        .expect("update in scope")
+            > 0
+    );
+    tx.rollback().await.ok();
+
+    // A district cannot move its cadres to a sibling district, nor write with no scope.
+    let tx = begin_scoped(&app.db, &vinh()).await.expect("begin");
+    assert!(refused_by_policy(
+        attempt(
+            &tx,
+            "UPDATE cadres SET district_code = '413', board_code = '413'"
+        )
+        .await
+    ));
+    tx.rollback().await.ok();
+    let tx = begin_unscoped(&app.db).await;
+    assert!(refused_by_policy(
+        attempt(
+            &tx,
+            "INSERT INTO cadres (id, board_code, province_code, district_code, version, \
+             created_at, updated_at, full_name, name_folded, gender, birth_date, status, \
+             management_tier) VALUES (gen_random_uuid(), '412', '40', '412', 1, now(), now(), \
+             'A', 'a', 'MALE', '1960-01-01', 'SERVING', 'DISTRICT')"
+        )
+        .await
+    ));
+    tx.rollback().await.ok();
+}
+
+#[tokio::test]
+async fn the_scope_and_the_role_end_with_the_transaction() {
+    let app = TestApp::spawn().await;
+    if !app.is_postgres() {
+        return;
+    }
+    let url = app.database_url().expect("own database");
+    // One connection, so the next transaction surely reuses the scoped one's session.
+    let mut options = ConnectOptions::new(url);
+    options.max_connections(1).sqlx_logging(false);
+    let pool = Database::connect(options).await.expect("connect");
+    let session = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let rows = rows(&pool, sql).await.expect(sql);
+            rows[0].try_get_by_index::<String>(0).expect("text")
+        }
+    };
+    let user = session("SELECT current_user::text").await;
+    for commit in [true, false] {
+        let tx = begin_scoped(&pool, &vinh()).await.expect("begin");
+        assert_eq!(
+            rows(&tx, "SELECT current_user::text").await.expect("user")[0]
+                .try_get_by_index::<String>(0)
+                .expect("text"),
+            APP_ROLE
+        );
+        if commit {
+            tx.commit().await.expect("commit");
+        } else {
+            tx.rollback().await.expect("rollback");
+        }
+        assert_eq!(session("SELECT current_user::text").await, user);
+        assert_eq!(
+            session("SELECT coalesce(current_setting('app.district', true), '')").await,
+            ""
+        );
+        assert_eq!(
+            session("SELECT coalesce(current_setting('app.province', true), '')").await,
+            ""
+        );
+    }
+    pool.close().await.ok();
+}
+
+/// A login role that owns a database of its own, both dropped when the test ends.
+struct OwnerDatabase {
+    admin_url: String,
+    role: String,
+    url: String,
+}
+
+impl OwnerDatabase {
+    async fn create(admin_url: &str) -> OwnerDatabase {
+        let role = format!("cadre_owner_{}", Uuid::now_v7().simple());
+        let admin = Database::connect(admin_url).await.expect("connect");
+        for sql in [
+            format!("CREATE ROLE {role} LOGIN CREATEROLE"),
+            format!("CREATE DATABASE {role} OWNER {role}"),
+        ] {
+            exec(&admin, &sql).await.expect("create owner");
+        }
+        admin.close().await.ok();
+        let (scheme, rest) = admin_url.split_once("://").expect("a URL");
+        let host = rest.split_once('@').map_or(rest, |(_, host)| host);
+        let url = format!("{scheme}://{role}@{host}");
+        let url = crate::helpers::with_database(&url, &role);
+        OwnerDatabase {
+            admin_url: admin_url.to_owned(),
+            role,
+            url,
+        }
+    }
+}
+
+impl Drop for OwnerDatabase {
+    fn drop(&mut self) {
+        let (admin_url, role) = (self.admin_url.clone(), self.role.clone());
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = exec(
+                        &admin,
+                        &format!("DROP DATABASE IF EXISTS {role} WITH (FORCE)"),
+                    )
+                    .await;
+                    let _ = exec(&admin, &format!("DROP ROLE IF EXISTS {role}")).await;
+                    admin.close().await.ok();
+                }
+            });
+        })
+        .join();
+    }
+}
+
+#[tokio::test]
+async fn policies_bind_a_non_superuser_owner_and_requests_hold_whoever_connects() {
+    let Some(admin_url) = TestDatabase::postgres_admin_url() else {
+        return;
+    };
+    let owner = OwnerDatabase::create(&admin_url).await;
+    let db = db::connect(&owner.url).await.expect("connect as the owner");
+    db::migrate(&db).await.expect("the owner migrates");
+    cadre_health::seed::seed(&db, cadre_health::seed::Scale::Demo)
+        .await
+        .expect("the owner seeds in a system transaction");
+
+    // Forced: the owner itself sees nothing without a scope...
+    assert_eq!(count(&db, "SELECT count(*) FROM cadres").await, 0);
+    // ...and everything in the service's own system transaction.
+    let tx = begin_system(&db).await.expect("begin");
+    let in_vinh = count(
+        &tx,
+        "SELECT count(*) FROM cadres WHERE district_code = '412'",
+    )
+    .await;
+    let all = count(&tx, "SELECT count(*) FROM cadres").await;
+    tx.rollback().await.ok();
+    assert!(all > in_vinh && in_vinh > 0);
+
+    // Requests over the owner's connection still see only their scope.
+    let app = TestApp::on(
+        db.clone(),
+        test_config(&owner.url),
+        crate::helpers::TEST_SECRET.as_bytes(),
+        None,
+    )
+    .await;
+    let data = app
+        .as_board("412", "clinician")
+        .data("{ cadres { totalCount } }")
+        .await;
+    assert_eq!(data["cadres"]["totalCount"], in_vinh);
+    db.close().await.ok();
+}

@@ -140,7 +140,9 @@ fn years_before(day: NaiveDate, years: i32) -> NaiveDate {
         .unwrap_or(day)
 }
 
+/// 1 January of `year`; years outside 1900–2200 are bad input.
 fn first_of_year(year: i32) -> AppResult<NaiveDate> {
     NaiveDate::from_ymd_opt(year, 1, 1)
-        .ok_or_else(|| AppError::bad_input("year", "year is out of range"))
+        .filter(|_| (1900..=2201).contains(&year))
+        .ok_or_else(|| AppError::bad_input("year", "year must be between 1900 and 2200"))
 }

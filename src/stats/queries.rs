@@ -75,6 +75,7 @@ pub async fn exam_coverage(
     round: Option<i32>,
 ) -> AppResult<Breakdown<Coverage>> {
     use campaign_enrolment::{Column, Entity};
+    first_of_year(year)?;
     if let Some(round) = round
         && !(1..=2).contains(&round)
     {
@@ -152,7 +153,7 @@ pub async fn health_class_distribution(
     classification: Classification,
 ) -> AppResult<Breakdown<Classes>> {
     use health_exam::{Column, Entity};
-    let (from, until) = (first_of_year(year)?, first_of_year(year + 1)?);
+    let (from, until) = (first_of_year(year)?, first_of_year(year.saturating_add(1))?);
     let class = classification.column();
     let in_year = |t: &str| {
         col(t, Column::ExaminedOn)
@@ -492,18 +493,21 @@ impl Interval {
     pub fn start_of(self, day: NaiveDate) -> NaiveDate {
         match self {
             Interval::Day => day,
-            Interval::Week => day - Duration::days(i64::from(day.weekday().num_days_from_monday())),
+            Interval::Week => day
+                .checked_sub_signed(Duration::days(i64::from(
+                    day.weekday().num_days_from_monday(),
+                )))
+                .unwrap_or(day),
             Interval::Month => day.with_day(1).unwrap_or(day),
         }
     }
 
-    fn next(self, start: NaiveDate) -> NaiveDate {
+    /// The first day of the next bucket; `None` past the last representable date.
+    fn next(self, start: NaiveDate) -> Option<NaiveDate> {
         match self {
-            Interval::Day => start + Duration::days(1),
-            Interval::Week => start + Duration::days(7),
-            Interval::Month => start
-                .checked_add_months(Months::new(1))
-                .unwrap_or(NaiveDate::MAX),
+            Interval::Day => start.checked_add_signed(Duration::days(1)),
+            Interval::Week => start.checked_add_signed(Duration::days(7)),
+            Interval::Month => start.checked_add_months(Months::new(1)),
         }
     }
 
@@ -522,7 +526,10 @@ impl Interval {
                 ));
             }
             out.push(start);
-            start = self.next(start);
+            match self.next(start) {
+                Some(next) => start = next,
+                None => break,
+            }
         }
         Ok(out)
     }

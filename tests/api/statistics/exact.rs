@@ -481,3 +481,41 @@ async fn clinic_activity_buckets_by_day_in_vietnam_with_zeros() {
         .await;
     assert_eq!(crate::helpers::error_codes(&bad), ["BAD_USER_INPUT"]);
 }
+
+#[tokio::test]
+async fn bad_arguments_are_bad_user_input_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let client = app.as_board("TW", "analyst");
+    for (query, field) in [
+        (
+            "{ statistics { examCoverage(year: 2025, round: 3) { total { eligible } } } }",
+            "round",
+        ),
+        (
+            "{ statistics { examCoverage(year: 2147483647) { total { eligible } } } }",
+            "year",
+        ),
+        (
+            "{ statistics { healthClassDistribution(year: 2147483647, classification: CADRE) { total { unclassified } } } }",
+            "year",
+        ),
+        (
+            r#"{ statistics { conditionPrevalence(codes: []) { total { cadres } } } }"#,
+            "codes",
+        ),
+        (
+            r#"{ statistics { conditionPrevalence(codes: ["I1_"]) { total { cadres } } } }"#,
+            "codes",
+        ),
+        (
+            r#"{ statistics { clinicActivity(from: "2020-01-01", to: "2026-01-01", interval: DAY) { total { visits } } } }"#,
+            "to",
+        ),
+    ] {
+        let body = client.query(query).await;
+        let codes = crate::helpers::error_codes(&body);
+        assert_eq!(codes, ["BAD_USER_INPUT"], "{query}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{query}");
+        assert!(!body.to_string().contains("SELECT"), "no SQL in {body}");
+    }
+}

@@ -87,6 +87,27 @@ const CASES: &[Case] = &[
                  GROUP BY 1",
             ),
             (
+                "DISTINCT ON; unclassified = living - classified + deceased classified",
+                "WITH latest AS (SELECT DISTINCT ON (cadre_id) province_code, cadre_class \
+                   FROM health_exams WHERE examined_on >= DATE '2025-01-01' \
+                     AND examined_on < DATE '2026-01-01' AND cadre_class IS NOT NULL \
+                   ORDER BY cadre_id, examined_on DESC, id DESC), \
+                 classified AS (SELECT province_code, cadre_class, count(*) n FROM latest \
+                   GROUP BY 1, 2), \
+                 people AS (SELECT province_code, \
+                   count(*) FILTER (WHERE status <> 'DECEASED') living, \
+                   count(*) FILTER (WHERE status = 'DECEASED' AND EXISTS (SELECT 1 \
+                     FROM health_exams x WHERE x.cadre_id = c.id \
+                     AND x.examined_on >= DATE '2025-01-01' AND x.examined_on < DATE '2026-01-01' \
+                     AND x.cadre_class IS NOT NULL)) gone \
+                   FROM cadres c GROUP BY 1) \
+                 SELECT province_code, cadre_class, n FROM classified \
+                 UNION ALL \
+                 SELECT p.province_code, NULL, (p.living + p.gone - coalesce((SELECT sum(n) \
+                   FROM classified k WHERE k.province_code IS NOT DISTINCT FROM p.province_code), 0))::bigint \
+                 FROM people p",
+            ),
+            (
                 "one pass over cadres LEFT JOIN latest exam",
                 "SELECT c.province_code, l.cadre_class, count(*) FROM cadres c \
                  LEFT JOIN LATERAL (SELECT x.cadre_class FROM health_exams x \

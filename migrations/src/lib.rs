@@ -21,6 +21,7 @@ mod m20261122_000011_create_vaccinations;
 mod m20261122_000012_create_audit_events;
 mod m20261122_000013_row_level_security;
 mod m20261122_000014_create_campaign_enrolments;
+mod m20261122_000015_index_health_exams_by_date;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000012_create_audit_events::Migration),
             Box::new(m20261122_000013_row_level_security::Migration),
             Box::new(m20261122_000014_create_campaign_enrolments::Migration),
+            Box::new(m20261122_000015_index_health_exams_by_date::Migration),
         ]
     }
 }

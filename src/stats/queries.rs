@@ -196,18 +196,35 @@ pub async fn health_class_distribution(
         cell.counts[i] += int(&row, "n")?;
     }
 
-    // Living cadres with no classified exam in the year.
+    // Living cadres with no classified exam in the year = living cadres − (classified cadres −
+    // deceased classified cadres), per row. An exam sits under its cadre's board (a transfer
+    // moves both), so the two queries group alike. This avoids an anti-join of every cadre
+    // against the year's exams, which PostgreSQL plans as a nested loop under row-level
+    // security (the policy hides the row counts from the planner); the EXISTS below runs for
+    // deceased cadres only.
     let mut exam = db.select_from::<Entity>("x", &subject.within);
     exam.expr(Expr::val(1))
         .and_where(in_year("x"))
         .and_where(col("x", Column::CadreId).equals((Alias::new("c"), cadre::Column::Id)));
+    let deceased = || col("c", cadre::Column::Status).eq("DECEASED");
     let mut q = db.select_from::<cadre::Entity>("c", &subject.within);
-    q.and_where(col("c", cadre::Column::Status).ne("DECEASED"))
-        .and_where(Expr::not_exists(exam.into_subquery()));
     group_key::<cadre::Entity>(&mut q, subject, "c");
-    q.expr_as(count_all(), Alias::new("n"));
+    q.expr_as(count_if(deceased().not()), Alias::new("living"));
+    q.expr_as(
+        count_if(deceased().and(Expr::exists(exam.into_subquery()))),
+        Alias::new("gone"),
+    );
     for row in db.aggregate(q).await? {
-        cells[subject.slot(key(&row)?.as_deref())?].unclassified += int(&row, "n")?;
+        let cell = &mut cells[subject.slot(key(&row)?.as_deref())?];
+        cell.unclassified += int(&row, "living")? + int(&row, "gone")?;
+    }
+    for cell in &mut cells {
+        cell.unclassified -= cell.counts.iter().sum::<i64>();
+        if cell.unclassified < 0 {
+            return Err(AppError::Internal(
+                "exams filed under another board than their cadre".into(),
+            ));
+        }
     }
     Ok(Breakdown::new(subject, cells))
 }

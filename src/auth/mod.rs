@@ -36,6 +36,15 @@ impl Viewer {
             Err(AppError::Forbidden("read clinical detail"))
         }
     }
+
+    /// Refuses every role but `admin`.
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("do this (admins only)"))
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]

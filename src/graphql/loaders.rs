@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use crate::db::entities::{board, cadre, health_exam};
+use crate::db::entities::{board, cadre, clinic_visit, exam_campaign, health_exam, prescription};
 use crate::error::AppError;
 use crate::scope::ScopedDb;
 
@@ -98,5 +98,77 @@ impl Loader<LatestExamKey> for ScopedLoader {
             .into_iter()
             .map(|e| (LatestExamKey(e.cadre_id), e))
             .collect())
+    }
+}
+
+/// A clinic visit by ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VisitKey(pub Uuid);
+
+/// The prescriptions of a clinic visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VisitPrescriptionsKey(pub Uuid);
+
+/// An exam campaign by ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CampaignKey(pub Uuid);
+
+impl Loader<VisitKey> for ScopedLoader {
+    type Value = clinic_visit::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[VisitKey]) -> Result<HashMap<VisitKey, Self::Value>, AppError> {
+        let ids = keys.iter().map(|k| k.0);
+        let rows = self
+            .db
+            .all(clinic_visit::Entity::find().filter(clinic_visit::Column::Id.is_in(ids)))
+            .await?;
+        Ok(rows.into_iter().map(|r| (VisitKey(r.id), r)).collect())
+    }
+}
+
+impl Loader<VisitPrescriptionsKey> for ScopedLoader {
+    type Value = Vec<prescription::Model>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[VisitPrescriptionsKey],
+    ) -> Result<HashMap<VisitPrescriptionsKey, Self::Value>, AppError> {
+        use prescription::Column;
+        let ids = keys.iter().map(|k| k.0);
+        let rows = self
+            .db
+            .all(
+                prescription::Entity::find()
+                    .filter(Column::VisitId.is_in(ids))
+                    .order_by_asc(Column::VisitId)
+                    .order_by_asc(Column::Id),
+            )
+            .await?;
+        let mut out: HashMap<VisitPrescriptionsKey, Self::Value> = HashMap::new();
+        for row in rows {
+            out.entry(VisitPrescriptionsKey(row.visit_id))
+                .or_default()
+                .push(row);
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<CampaignKey> for ScopedLoader {
+    type Value = exam_campaign::Model;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[CampaignKey],
+    ) -> Result<HashMap<CampaignKey, Self::Value>, AppError> {
+        let ids = keys.iter().map(|k| k.0);
+        let rows = self
+            .db
+            .all(exam_campaign::Entity::find().filter(exam_campaign::Column::Id.is_in(ids)))
+            .await?;
+        Ok(rows.into_iter().map(|r| (CampaignKey(r.id), r)).collect())
     }
 }

@@ -73,3 +73,12 @@ impl Guard for Clinical {
         Ok(request(ctx)?.viewer.require_clinical()?)
     }
 }
+
+/// Admits only admins (audit events, campaigns' management, the board tree).
+pub struct Admin;
+
+impl Guard for Admin {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        Ok(request(ctx)?.viewer.require_admin()?)
+    }
+}

@@ -1,12 +1,22 @@
-//! Relay connections with keyset pagination: `first`/`after`, an opaque cursor holding the sort
-//! key of the last row seen, and `totalCount` computed only when asked for.
+//! Relay connections with keyset pagination: `first`/`after` and `last`/`before`, an opaque
+//! cursor holding the sort key of the row it points at, and `totalCount` computed only when
+//! asked for.
+//!
+//! Every list goes through [`fetch`]: the cursor becomes a `WHERE (k1, k2) > (v1, v2)` on the
+//! ordering's columns (which an index serves), never an `OFFSET`, so page N costs what page 1
+//! costs.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, OutputType, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, SimpleExpr};
+use sea_orm::{EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select, Value};
+use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
+use crate::scope::{ScopedDb, Tenant};
 
 /// The extra field every connection carries.
 #[derive(SimpleObject)]
@@ -18,50 +28,98 @@ pub struct TotalCount {
 pub type Page<T> = Connection<String, T, TotalCount, EmptyFields>;
 
 /// Checked paging arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageArgs {
-    pub first: u64,
-    /// The sort key of the row before this page.
-    pub after: Option<Vec<String>>,
+    /// How many rows the page holds.
+    pub size: u64,
+    /// Paging backwards (`last`/`before`).
+    pub backward: bool,
+    /// The sort key of the row the page starts after (or, backwards, ends before).
+    pub cursor: Option<Vec<String>>,
 }
 
-const DEFAULT_PAGE_SIZE: u64 = 20;
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
 const CURSOR_PREFIX: &str = "k1";
 const SEPARATOR: char = '\u{1f}';
 
 impl PageArgs {
+    /// `first`/`after` only (for lists that do not page backwards).
     pub fn parse(
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
     ) -> AppResult<PageArgs> {
-        let max = super::request(ctx)?.config.max_page_size;
-        let first = match first {
-            None => DEFAULT_PAGE_SIZE.min(u64::from(max)),
+        Self::parse_both(ctx, first, after, None, None)
+    }
+
+    /// `first`/`after` or `last`/`before`; mixing the two directions is bad input.
+    pub fn parse_both(
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> AppResult<PageArgs> {
+        let max = u64::from(super::request(ctx)?.config.max_page_size);
+        Self::check(max, first, after, last, before)
+    }
+
+    pub fn check(
+        max: u64,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> AppResult<PageArgs> {
+        let backward = last.is_some() || before.is_some();
+        if backward && (first.is_some() || after.is_some()) {
+            return Err(AppError::bad_input(
+                "last",
+                "page forwards (first/after) or backwards (last/before), not both",
+            ));
+        }
+        let (field, size) = if backward {
+            ("last", last)
+        } else {
+            ("first", first)
+        };
+        let size = match size {
+            None => std::cmp::min(DEFAULT_PAGE_SIZE, max),
             Some(n) if n < 0 => {
-                return Err(AppError::bad_input("first", "first must not be negative"));
-            }
-            Some(n) if n as u64 > u64::from(max) => {
                 return Err(AppError::bad_input(
-                    "first",
-                    format!("first must be at most {max}"),
+                    field,
+                    format!("{field} must not be negative"),
+                ));
+            }
+            Some(n) if n as u64 > max => {
+                return Err(AppError::bad_input(
+                    field,
+                    format!("{field} must be at most {max}"),
                 ));
             }
             Some(n) => n as u64,
         };
-        let after = after.map(|c| decode_cursor(&c)).transpose()?;
-        Ok(PageArgs { first, after })
+        let (cursor_field, cursor) = if backward {
+            ("before", before)
+        } else {
+            ("after", after)
+        };
+        let cursor = cursor
+            .map(|c| decode_cursor(&c).ok_or_else(|| bad_cursor_in(cursor_field)))
+            .transpose()?;
+        Ok(PageArgs {
+            size,
+            backward,
+            cursor,
+        })
     }
 
-    /// The key parts of the `after` cursor, which must have exactly `N` parts.
-    pub fn after_key<const N: usize>(&self) -> AppResult<Option<[String; N]>> {
-        self.after
-            .clone()
-            .map(|parts| <[String; N]>::try_from(parts).map_err(|_| bad_cursor()))
-            .transpose()
+    fn cursor_field(&self) -> &'static str {
+        if self.backward { "before" } else { "after" }
     }
 }
 
-pub fn encode_cursor(parts: &[&str]) -> String {
+pub fn encode_cursor(parts: &[String]) -> String {
     let mut raw = String::from(CURSOR_PREFIX);
     for part in parts {
         raw.push(SEPARATOR);
@@ -70,19 +128,23 @@ pub fn encode_cursor(parts: &[&str]) -> String {
     URL_SAFE_NO_PAD.encode(raw)
 }
 
-fn decode_cursor(cursor: &str) -> AppResult<Vec<String>> {
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad_cursor())?;
-    let raw = String::from_utf8(bytes).map_err(|_| bad_cursor())?;
+fn decode_cursor(cursor: &str) -> Option<Vec<String>> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let raw = String::from_utf8(bytes).ok()?;
     let mut parts = raw.split(SEPARATOR);
     if parts.next() != Some(CURSOR_PREFIX) {
-        return Err(bad_cursor());
+        return None;
     }
-    Ok(parts.map(str::to_owned).collect())
+    Some(parts.map(str::to_owned).collect())
 }
 
 /// The error for a cursor this API did not issue (or one tampered with).
 pub fn bad_cursor() -> AppError {
-    AppError::bad_input("after", "after is not a cursor this API issued")
+    bad_cursor_in("after")
+}
+
+fn bad_cursor_in(field: &str) -> AppError {
+    AppError::bad_input(field, format!("{field} is not a cursor this API issued"))
 }
 
 /// Whether the client selected `totalCount`, so the count query runs only then.
@@ -90,24 +152,159 @@ pub fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
 }
 
-/// Builds a connection from `rows` fetched with `limit first + 1`: the extra row only tells
-/// whether there is a next page.
-pub fn connection<R, T: OutputType>(
-    mut rows: Vec<R>,
+/// The type of one sort-key column, so a cursor's text turns back into a typed value.
+#[derive(Debug, Clone, Copy)]
+pub enum KeyKind {
+    Text,
+    Date,
+    DateTime,
+    Uuid,
+    Int,
+}
+
+impl KeyKind {
+    fn value(self, text: &str) -> Option<Value> {
+        Some(match self {
+            KeyKind::Text => Value::from(text.to_owned()),
+            KeyKind::Date => Value::from(text.parse::<NaiveDate>().ok()?),
+            KeyKind::DateTime => {
+                Value::from(DateTime::parse_from_rfc3339(text).ok()?.with_timezone(&Utc))
+            }
+            KeyKind::Uuid => Value::from(text.parse::<Uuid>().ok()?),
+            KeyKind::Int => Value::from(text.parse::<i64>().ok()?),
+        })
+    }
+}
+
+/// Text of a datetime in a cursor, exact to the nanosecond.
+pub fn datetime_key(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+/// One column of a stable order; the last column of every ordering is the unique `id`.
+pub struct SortKey<C> {
+    pub col: C,
+    pub kind: KeyKind,
+    pub descending: bool,
+}
+
+/// A stable order over `E` and how to read a row's sort key.
+pub struct Ordering<E: EntityTrait> {
+    pub keys: Vec<SortKey<E::Column>>,
+    pub key_of: fn(&E::Model) -> Vec<String>,
+}
+
+impl<E: EntityTrait> Ordering<E> {
+    /// Rows strictly after the key `parts` in this order (before it when `backward`):
+    /// `k1 > v1 OR (k1 = v1 AND k2 > v2) ...`, which the ordering's index serves.
+    pub fn beyond(&self, parts: &[String], backward: bool) -> Option<Condition> {
+        if parts.len() != self.keys.len() {
+            return None;
+        }
+        let values = self
+            .keys
+            .iter()
+            .zip(parts)
+            .map(|(k, p)| k.kind.value(p))
+            .collect::<Option<Vec<_>>>()?;
+        let mut any = Condition::any();
+        for i in 0..self.keys.len() {
+            let mut all = Condition::all();
+            for (key, value) in self.keys[..i].iter().zip(&values) {
+                all = all.add(Expr::col(key.col).eq(value.clone()));
+            }
+            let key = &self.keys[i];
+            let col = Expr::col(key.col);
+            let value = values[i].clone();
+            let step: SimpleExpr = if key.descending != backward {
+                col.lt(value)
+            } else {
+                col.gt(value)
+            };
+            any = any.add(all.add(step));
+        }
+        Some(any)
+    }
+
+    /// `query` ordered this way (reversed when `backward`).
+    pub fn sorted(&self, mut query: Select<E>, backward: bool) -> Select<E> {
+        for key in &self.keys {
+            let order = if key.descending != backward {
+                Order::Desc
+            } else {
+                Order::Asc
+            };
+            query = query.order_by(key.col, order);
+        }
+        query
+    }
+
+    pub fn cursor(&self, row: &E::Model) -> String {
+        encode_cursor(&(self.key_of)(row))
+    }
+
+    /// `query` cut to the page `args` asks for (with one extra row, which only tells whether
+    /// there is more), in this order.
+    pub fn page_query(&self, query: Select<E>, args: &PageArgs) -> AppResult<Select<E>> {
+        let mut query = query;
+        if let Some(parts) = &args.cursor {
+            let beyond = self
+                .beyond(parts, args.backward)
+                .ok_or_else(|| bad_cursor_in(args.cursor_field()))?;
+            query = query.filter(beyond);
+        }
+        Ok(self.sorted(query, args.backward).limit(args.size + 1))
+    }
+}
+
+/// One page of `query` in the viewer's scope, in `order`, with `totalCount` when selected.
+pub async fn fetch<E, T>(
+    ctx: &Context<'_>,
+    db: &ScopedDb,
+    query: Select<E>,
+    order: &Ordering<E>,
+    args: &PageArgs,
+    node: impl Fn(E::Model) -> T,
+) -> AppResult<Page<T>>
+where
+    E: Tenant,
+    E::Model: Sync,
+    T: OutputType,
+{
+    let total = if wants_total(ctx) {
+        db.count(query.clone()).await?
+    } else {
+        0
+    };
+    let rows = db.all(order.page_query(query, args)?).await?;
+    Ok(connection(rows, args, total, order, node))
+}
+
+/// Builds a connection from `rows` fetched by [`Ordering::page_query`].
+pub fn connection<E: EntityTrait, T: OutputType>(
+    mut rows: Vec<E::Model>,
     args: &PageArgs,
     total_count: u64,
-    cursor: impl Fn(&R) -> String,
-    node: impl Fn(R) -> T,
+    order: &Ordering<E>,
+    node: impl Fn(E::Model) -> T,
 ) -> Page<T> {
-    let has_next = rows.len() as u64 > args.first;
-    rows.truncate(args.first as usize);
-    let mut page = Connection::with_additional_fields(
-        args.after.is_some(),
-        has_next,
-        TotalCount { total_count },
+    let more = rows.len() as u64 > args.size;
+    rows.truncate(args.size as usize);
+    if args.backward {
+        rows.reverse();
+    }
+    // Without a cursor there is nothing on the near side; with one, the row it names was there.
+    let (has_previous, has_next) = if args.backward {
+        (more, args.cursor.is_some())
+    } else {
+        (args.cursor.is_some(), more)
+    };
+    let mut page =
+        Connection::with_additional_fields(has_previous, has_next, TotalCount { total_count });
+    page.edges.extend(
+        rows.into_iter()
+            .map(|r| Edge::new(order.cursor(&r), node(r))),
     );
-    page.edges
-        .extend(rows.into_iter().map(|r| Edge::new(cursor(&r), node(r))));
     page
 }
 
@@ -117,12 +314,21 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_tampering() {
-        let c = encode_cursor(&["nguyen van an", "0192"]);
+        let c = encode_cursor(&["nguyen van an".into(), "0192".into()]);
         assert_eq!(
-            decode_cursor(&c).ok(),
+            decode_cursor(&c),
             Some(vec!["nguyen van an".to_owned(), "0192".to_owned()])
         );
-        assert!(decode_cursor("not a cursor").is_err());
-        assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("x1\u{1f}a")).is_err());
+        assert!(decode_cursor("not a cursor").is_none());
+        assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("x1\u{1f}a")).is_none());
+    }
+
+    #[test]
+    fn paging_arguments_are_checked() {
+        assert!(PageArgs::check(100, Some(101), None, None, None).is_err());
+        assert!(PageArgs::check(100, Some(-1), None, None, None).is_err());
+        assert!(PageArgs::check(100, Some(5), None, Some(5), None).is_err());
+        let back = PageArgs::check(100, None, None, Some(5), None).ok();
+        assert_eq!(back.map(|a| (a.size, a.backward)), Some((5, true)));
     }
 }

@@ -39,19 +39,30 @@ pub struct TestApp {
 impl TestApp {
     /// A fresh, migrated database with the board tree and nothing else.
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// [`TestApp::spawn`] with settings changed by `configure`.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let database = TestDatabase::create().await;
         let db = db::connect(&database.url)
             .await
             .expect("connect to the test database");
         db::migrate(&db).await.expect("migrate the test database");
-        let config = test_config(&database.url);
+        let mut config = test_config(&database.url);
+        configure(&mut config);
         Self::on(db, config, TEST_SECRET.as_bytes(), Some(database)).await
     }
 
     /// A fresh database filled with the deterministic demo data (every province, every kind of
     /// record).
     pub async fn seeded() -> TestApp {
-        let app = TestApp::spawn().await;
+        TestApp::seeded_with(|_| {}).await
+    }
+
+    /// [`TestApp::seeded`] with settings changed by `configure`.
+    pub async fn seeded_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+        let app = TestApp::spawn_with(configure).await;
         cadre_health::seed::seed(&app.db, cadre_health::seed::Scale::Demo)
             .await
             .expect("seed demo data");
@@ -323,26 +334,33 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some((admin_url, name)) = self.postgres.take() else {
-            return;
-        };
-        // Drop runs outside async; a thread of its own with a small runtime does the cleanup.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async {
-                if let Ok(admin) = Database::connect(&admin_url).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                    admin.close().await.ok();
-                }
-            });
-        })
-        .join();
+        if let Some((admin_url, name)) = self.postgres.take() {
+            cleanup_on_server(
+                admin_url,
+                vec![format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")],
+            );
+        }
     }
+}
+
+/// Runs cleanup statements on the PostgreSQL server, ignoring failures, from a `Drop` (which
+/// runs outside async: a thread of its own with a small runtime does the work).
+pub fn cleanup_on_server(admin_url: String, statements: Vec<String>) {
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            if let Ok(admin) = Database::connect(&admin_url).await {
+                for sql in statements {
+                    let _ = admin.execute_unprepared(&sql).await;
+                }
+                admin.close().await.ok();
+            }
+        });
+    })
+    .join();
 }
 
 /// `postgres://u@h:5432/test?x=y` with its database replaced by `name`.

@@ -5,8 +5,12 @@
 mod helpers;
 
 mod auth;
+mod filters;
 mod first_run;
+mod fixtures;
 mod http;
+mod leaks;
+mod records;
 mod rls;
 mod schema;
 mod scope;

@@ -1,10 +1,10 @@
 use async_graphql::{Context, Object};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::db::entities::board;
 use crate::domain::BoardLevel;
 use crate::error::AppResult;
-use crate::graphql::page::{self, Page, PageArgs};
+use crate::graphql::page::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
 use crate::graphql::request;
 use crate::graphql::types::Board;
 
@@ -24,17 +24,20 @@ impl BoardQuery {
     }
 
     /// Boards in the viewer's scope, ordered by code.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     async fn boards(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only the direct children of this board.")] parent_code: Option<String>,
         #[graphql(desc = "Only boards of this level.")] level: Option<BoardLevel>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last board of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the board the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the board the page ends before.")] before: Option<String>,
     ) -> AppResult<Page<Board>> {
         use board::Column;
         let req = request(ctx)?;
-        let args = PageArgs::parse(ctx, first, after)?;
+        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let mut query = board::Entity::find();
         if let Some(parent) = parent_code {
             query = query.filter(Column::ParentCode.eq(parent));
@@ -42,24 +45,18 @@ impl BoardQuery {
         if let Some(level) = level {
             query = query.filter(Column::Level.eq(level));
         }
-        let total = if page::wants_total(ctx) {
-            req.db.count(query.clone()).await?
-        } else {
-            0
-        };
-        if let Some([code]) = args.after_key::<1>()? {
-            query = query.filter(Column::Code.gt(code));
-        }
-        let rows = req
-            .db
-            .all(query.order_by_asc(Column::Code).limit(args.first + 1))
-            .await?;
-        Ok(page::connection(
-            rows,
-            &args,
-            total,
-            |b| page::encode_cursor(&[&b.code]),
-            Board,
-        ))
+        page::fetch(ctx, &req.db, query, &board_order(), &args, Board).await
+    }
+}
+
+/// Boards by code.
+fn board_order() -> Ordering<board::Entity> {
+    Ordering {
+        keys: vec![SortKey {
+            col: board::Column::Code,
+            kind: KeyKind::Text,
+            descending: false,
+        }],
+        key_of: |b| vec![b.code.clone()],
     }
 }

@@ -1,53 +1,117 @@
-use async_graphql::{Context, ID, InputObject, Object};
-use sea_orm::sea_query::{Condition, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+//! The cadre directory: by ID, and as a filtered, ordered, searchable connection.
 
-use crate::db::entities::cadre;
-use crate::domain::{CadreStatus, search_terms};
-use crate::error::AppResult;
-use crate::graphql::page::{self, Page, PageArgs};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+
+use crate::db::entities::{cadre, chronic_condition, exam_campaign, health_exam};
+use crate::domain::{
+    CadreClass, CadreStatus, Cohort, Gender, GeneralClass, ManagementTier, search_terms,
+};
+use crate::error::{AppError, AppResult};
+use crate::graphql::page::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
 use crate::graphql::types::{Cadre, parse_id};
 use crate::graphql::{RequestData, request};
-use crate::scope::Scope;
+
+use super::{SortDirection, board_subtree, nothing};
 
 #[derive(Default)]
 pub struct CadreQuery;
 
-/// Which cadres to list. All conditions must hold.
+/// Which cadres to list. All given conditions must hold.
 #[derive(InputObject, Default)]
 pub struct CadreFilter {
     /// Cadres of this board and every board under it. A board outside the viewer's scope
     /// matches nothing.
     pub board_code: Option<String>,
+    /// Serving, retired or deceased.
     pub status: Option<CadreStatus>,
+    /// Which committee manages them.
+    pub management_tier: Option<ManagementTier>,
+    pub gender: Option<Gender>,
+    /// Born in this year or later.
+    pub born_from_year: Option<i32>,
+    /// Born in this year or earlier.
+    pub born_to_year: Option<i32>,
+    /// Cadre health class (A–D) of their latest exam is one of these.
+    pub latest_cadre_class: Option<Vec<CadreClass>>,
+    /// General health class (I–V) of their latest exam is one of these.
+    pub latest_general_class: Option<Vec<GeneralClass>>,
+    /// Has an active chronic condition whose ICD-10 code starts with this prefix: `I10`
+    /// (hypertension) or `I` (any circulatory disease).
+    pub active_condition: Option<String>,
+    /// Due in this exam campaign: in its board's subtree and its cohort, alive, and not yet
+    /// examined in it. A campaign outside the viewer's scope matches nothing.
+    pub due_in_campaign: Option<ID>,
     /// Words that each begin a word of the name, ignoring case and Vietnamese diacritics:
     /// `nguyen van an` and `ngu va` both find *Nguyễn Văn An*.
     pub search: Option<String>,
 }
 
+/// The fields the cadre directory sorts on. Ties are broken by ID, so the order is stable.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CadreOrderField {
+    /// Name, compared case- and diacritic-insensitively.
+    #[default]
+    Name,
+    /// Date of birth.
+    BirthDate,
+}
+
+/// How to sort the cadre directory.
+#[derive(InputObject, Default)]
+pub struct CadreOrder {
+    #[graphql(default)]
+    pub field: CadreOrderField,
+    #[graphql(default)]
+    pub direction: SortDirection,
+}
+
 impl CadreFilter {
-    fn apply(self, req: &RequestData, mut query: Select<cadre::Entity>) -> Select<cadre::Entity> {
+    async fn apply(
+        self,
+        req: &RequestData,
+        mut query: Select<cadre::Entity>,
+    ) -> AppResult<Select<cadre::Entity>> {
         use cadre::Column;
         if let Some(code) = &self.board_code {
-            // A board outside the viewer's scope (above it, beside it, or unknown) matches
-            // nothing, exactly as if it did not exist. Inside, its subtree is the same tenant
-            // condition a scope uses; `ScopedDb` still ANDs the viewer's own scope in.
-            let subtree = req
-                .boards
-                .get(code)
-                .filter(|b| {
-                    req.viewer
-                        .scope
-                        .contains(b.province_code.as_deref(), b.district_code.as_deref())
-                })
-                .and_then(|b| Scope::of_board(b).ok());
-            query = match subtree {
-                Some(subtree) => query.filter(subtree.condition::<cadre::Entity>()),
-                None => query.filter(Condition::any()),
-            };
+            query = query.filter(board_subtree::<cadre::Entity>(req, code));
         }
         if let Some(status) = self.status {
             query = query.filter(Column::Status.eq(status));
+        }
+        if let Some(tier) = self.management_tier {
+            query = query.filter(Column::ManagementTier.eq(tier));
+        }
+        if let Some(gender) = self.gender {
+            query = query.filter(Column::Gender.eq(gender));
+        }
+        if let Some(year) = self.born_from_year {
+            query = query.filter(Column::BirthDate.gte(year_day("bornFromYear", year, 1, 1)?));
+        }
+        if let Some(year) = self.born_to_year {
+            query = query.filter(Column::BirthDate.lte(year_day("bornToYear", year, 12, 31)?));
+        }
+        if let Some(classes) = self.latest_cadre_class {
+            let classes = classes.into_iter().map(|c| c.as_str());
+            let cond = Expr::col((LATEST, health_exam::Column::CadreClass)).is_in(classes);
+            query = query.filter(Expr::exists(latest_exam_where(cond)));
+        }
+        if let Some(classes) = self.latest_general_class {
+            let classes = classes.into_iter().map(|c| c.as_str());
+            let cond = Expr::col((LATEST, health_exam::Column::GeneralClass)).is_in(classes);
+            query = query.filter(Expr::exists(latest_exam_where(cond)));
+        }
+        if let Some(prefix) = &self.active_condition {
+            query = query.filter(Expr::exists(active_condition(prefix)?));
+        }
+        if let Some(id) = &self.due_in_campaign {
+            let id = parse_id("dueInCampaign", id)?;
+            query = match req.db.one(exam_campaign::Entity::find_by_id(id)).await? {
+                Some(campaign) => due_in(req, query, &campaign),
+                None => query.filter(nothing()),
+            };
         }
         for term in self.search.as_deref().map(search_terms).unwrap_or_default() {
             // Terms are folded to [a-z0-9], so they carry no LIKE wildcards.
@@ -57,7 +121,141 @@ impl CadreFilter {
                     .add(Column::NameFolded.like(format!("% {term}%"))),
             );
         }
-        query
+        Ok(query)
+    }
+}
+
+fn year_day(field: &str, year: i32, month: u32, day: u32) -> AppResult<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, month, day)
+        .filter(|_| (1800..=2200).contains(&year))
+        .ok_or_else(|| AppError::bad_input(field, format!("{field} is not a plausible year")))
+}
+
+// The subqueries below read a cadre's own records, correlated on `cadres.id`. They need no
+// tenant condition of their own: a cadre's records carry the cadre's tenant keys, the outer
+// query is cut to the scope by `ScopedDb`, and on PostgreSQL row-level security applies to
+// every table a statement reads.
+
+const LATEST: &str = "latest";
+const NEWER: &str = "newer";
+
+/// `SELECT 1 FROM health_exams latest WHERE latest.cadre_id = cadres.id AND <cond> AND no exam
+/// of the cadre is later` (by date, then ID; served by `health_exams_cadre_date`).
+fn latest_exam_where(cond: sea_orm::sea_query::SimpleExpr) -> SelectStatement {
+    use health_exam::Column as E;
+    let (latest, newer) = (Alias::new(LATEST), Alias::new(NEWER));
+    let later = Query::select()
+        .expr(Expr::val(1))
+        .from_as(health_exam::Entity, newer.clone())
+        .and_where(Expr::col((newer.clone(), E::CadreId)).equals((latest.clone(), E::CadreId)))
+        .and_where(
+            Expr::col((newer.clone(), E::ExaminedOn))
+                .gt(Expr::col((latest.clone(), E::ExaminedOn)))
+                .or(Expr::col((newer.clone(), E::ExaminedOn))
+                    .eq(Expr::col((latest.clone(), E::ExaminedOn)))
+                    .and(Expr::col((newer, E::Id)).gt(Expr::col((latest.clone(), E::Id))))),
+        )
+        .to_owned();
+    Query::select()
+        .expr(Expr::val(1))
+        .from_as(health_exam::Entity, latest.clone())
+        .and_where(Expr::col((latest, E::CadreId)).equals((cadre::Entity, cadre::Column::Id)))
+        .and_where(cond)
+        .and_where(Expr::not_exists(later))
+        .to_owned()
+}
+
+/// An ICD-10 prefix: a letter, then up to two digits, then optionally a dot and digits.
+fn icd_prefix(prefix: &str) -> Option<String> {
+    let p = prefix.trim().to_ascii_uppercase();
+    let mut chars = p.chars();
+    let letter = chars.next()?.is_ascii_uppercase();
+    let rest: String = chars.collect();
+    let (digits, decimals) = rest.split_once('.').unwrap_or((&rest, ""));
+    let ok = letter
+        && digits.len() <= 2
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && decimals.chars().all(|c| c.is_ascii_digit())
+        && (!rest.contains('.') || digits.len() == 2);
+    ok.then_some(p)
+}
+
+/// `SELECT 1 FROM chronic_conditions WHERE cadre_id = cadres.id AND active AND icd LIKE p%`.
+fn active_condition(prefix: &str) -> AppResult<SelectStatement> {
+    use chronic_condition::Column as C;
+    let prefix = icd_prefix(prefix).ok_or_else(|| {
+        AppError::bad_input(
+            "activeCondition",
+            "activeCondition must be an ICD-10 code or prefix such as I10, I1 or E11.9",
+        )
+    })?;
+    Ok(Query::select()
+        .expr(Expr::val(1))
+        .from(chronic_condition::Entity)
+        .and_where(
+            Expr::col((chronic_condition::Entity, C::CadreId))
+                .equals((cadre::Entity, cadre::Column::Id)),
+        )
+        .and_where(Expr::col((chronic_condition::Entity, C::ResolvedOn)).is_null())
+        // Checked above: letters, digits and a dot only, so no LIKE wildcards.
+        .and_where(Expr::col((chronic_condition::Entity, C::IcdCode)).like(format!("{prefix}%")))
+        .to_owned())
+}
+
+/// Cadres due in `campaign`: in its board's subtree and cohort, not deceased, and without an
+/// exam in it.
+fn due_in(
+    req: &RequestData,
+    query: Select<cadre::Entity>,
+    campaign: &exam_campaign::Model,
+) -> Select<cadre::Entity> {
+    use cadre::Column;
+    let cohort = match campaign.cohort {
+        Cohort::Serving => vec![CadreStatus::Serving],
+        Cohort::Retired => vec![CadreStatus::Retired],
+        Cohort::All => vec![CadreStatus::Serving, CadreStatus::Retired],
+    };
+    let examined = Query::select()
+        .expr(Expr::val(1))
+        .from(health_exam::Entity)
+        .and_where(
+            Expr::col((health_exam::Entity, health_exam::Column::CadreId))
+                .equals((cadre::Entity, Column::Id)),
+        )
+        .and_where(
+            Expr::col((health_exam::Entity, health_exam::Column::CampaignId)).eq(campaign.id),
+        )
+        .to_owned();
+    query
+        .filter(board_subtree::<cadre::Entity>(req, &campaign.board_code))
+        .filter(Column::Status.is_in(cohort))
+        .filter(Expr::not_exists(examined))
+}
+
+fn order(by: &CadreOrder) -> Ordering<cadre::Entity> {
+    let descending = by.direction == SortDirection::Desc;
+    let (col, kind, key_of): (_, _, fn(&cadre::Model) -> Vec<String>) = match by.field {
+        CadreOrderField::Name => (cadre::Column::NameFolded, KeyKind::Text, |c| {
+            vec![c.name_folded.clone(), c.id.to_string()]
+        }),
+        CadreOrderField::BirthDate => (cadre::Column::BirthDate, KeyKind::Date, |c| {
+            vec![c.birth_date.to_string(), c.id.to_string()]
+        }),
+    };
+    Ordering {
+        keys: vec![
+            SortKey {
+                col,
+                kind,
+                descending,
+            },
+            SortKey {
+                col: cadre::Column::Id,
+                kind: KeyKind::Uuid,
+                descending,
+            },
+        ],
+        key_of,
     }
 }
 
@@ -74,46 +272,40 @@ impl CadreQuery {
             .map(Cadre::single))
     }
 
-    /// The cadre directory in the viewer's scope, ordered by name.
+    /// The cadre directory in the viewer's scope, by name unless `orderBy` says otherwise.
+    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     async fn cadres(
         &self,
         ctx: &Context<'_>,
-        filter: Option<CadreFilter>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last cadre of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Which cadres; all given conditions must hold.")] filter: Option<
+            CadreFilter,
+        >,
+        #[graphql(desc = "Sort order (default: by name, ascending).")] order_by: Option<CadreOrder>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the cadre the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the cadre the page ends before.")] before: Option<String>,
     ) -> AppResult<Page<Cadre>> {
-        use cadre::Column;
         let req = request(ctx)?;
-        let args = PageArgs::parse(ctx, first, after)?;
-        let mut query = filter.unwrap_or_default().apply(req, cadre::Entity::find());
-        let total = if page::wants_total(ctx) {
-            req.db.count(query.clone()).await?
-        } else {
-            0
-        };
-        if let Some([name, id]) = args.after_key::<2>()? {
-            let id: uuid::Uuid = id.parse().map_err(|_| page::bad_cursor())?;
-            query = query.filter(
-                Condition::any()
-                    .add(Column::NameFolded.gt(name.as_str()))
-                    .add(Column::NameFolded.eq(name.as_str()).and(Column::Id.gt(id))),
-            );
-        }
-        let rows = req
-            .db
-            .all(
-                query
-                    .order_by_asc(Column::NameFolded)
-                    .order_by_asc(Column::Id)
-                    .limit(args.first + 1),
-            )
+        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let query = filter
+            .unwrap_or_default()
+            .apply(req, cadre::Entity::find())
             .await?;
-        Ok(page::connection(
-            rows,
-            &args,
-            total,
-            |c| page::encode_cursor(&[&c.name_folded, &c.id.to_string()]),
-            Cadre::listed,
-        ))
+        let order = order(&order_by.unwrap_or_default());
+        page::fetch(ctx, &req.db, query, &order, &args, Cadre::listed).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn icd_prefixes_are_letters_digits_and_a_dot() {
+        for ok in ["I", "I1", "i10", "E11", "E11.9", " I25 "] {
+            assert!(super::icd_prefix(ok).is_some(), "{ok}");
+        }
+        for bad in ["", "1", "I%", "I_0", "I100", "I.1", "II"] {
+            assert!(super::icd_prefix(bad).is_none(), "{bad}");
+        }
     }
 }

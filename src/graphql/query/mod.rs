@@ -1,15 +1,20 @@
 //! The query root, merged from one object per domain.
 
+mod audit;
 mod boards;
 mod cadres;
 mod exams;
+mod records;
 mod statistics;
 
-use async_graphql::{Context, MergedObject, Object};
+use async_graphql::{Context, Enum, MergedObject, Object};
+use sea_orm::sea_query::Condition;
 
 use crate::error::AppResult;
-use crate::graphql::request;
+use crate::graphql::page::DEFAULT_PAGE_SIZE;
 use crate::graphql::types::ViewerInfo;
+use crate::graphql::{RequestData, request};
+use crate::scope::{Scope, Tenant};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -17,6 +22,8 @@ pub struct Query(
     boards::BoardQuery,
     cadres::CadreQuery,
     exams::ExamQuery,
+    records::RecordQuery,
+    audit::AuditQuery,
     statistics::StatisticsQuery,
 );
 
@@ -30,4 +37,45 @@ impl ViewerQuery {
         request(ctx)?;
         Ok(ViewerInfo)
     }
+}
+
+/// Ascending or descending.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortDirection {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// Rows of `E` in the subtree of board `code`. A board outside the viewer's scope (above it,
+/// beside it, or unknown) matches nothing, exactly as if it did not exist. Inside, its subtree
+/// is the same tenant condition a scope uses; `ScopedDb` still ANDs the viewer's own scope in.
+pub(crate) fn board_subtree<E: Tenant>(req: &RequestData, code: &str) -> Condition {
+    let subtree = req
+        .boards
+        .get(code)
+        .filter(|b| {
+            req.viewer
+                .scope
+                .contains(b.province_code.as_deref(), b.district_code.as_deref())
+        })
+        .and_then(|b| Scope::of_board(b).ok());
+    match subtree {
+        Some(subtree) => subtree.condition::<E>(),
+        None => nothing(),
+    }
+}
+
+/// A condition no row meets.
+pub(crate) fn nothing() -> Condition {
+    Condition::any()
+}
+
+/// What a connection costs in the complexity limit: each of its (up to `first` or `last`) rows
+/// costs what its selection costs, plus one for the list itself.
+pub(crate) fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    let rows = first
+        .or(last)
+        .map_or(DEFAULT_PAGE_SIZE as usize, |n| n.max(0) as usize);
+    rows.saturating_mul(child).saturating_add(1)
 }

@@ -1,8 +1,8 @@
-use async_graphql::{Context, Object};
+use async_graphql::{Context, ID, Object};
 
 use crate::db::entities::board;
 use crate::domain::BoardLevel;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::graphql::loaders::BoardKey;
 use crate::graphql::request;
 
@@ -11,6 +11,11 @@ pub struct Board(pub board::Model);
 
 #[Object]
 impl Board {
+    /// The board's ID: its code.
+    async fn id(&self) -> ID {
+        ID(self.0.code.clone())
+    }
+
     /// Official administrative code: `TW` for the central board, 2 digits for a province,
     /// 3 for a district.
     async fn code(&self) -> &str {
@@ -22,6 +27,7 @@ impl Board {
         &self.0.name
     }
 
+    /// Central, provincial or district.
     async fn level(&self) -> BoardLevel {
         self.0.level
     }
@@ -37,5 +43,18 @@ impl Board {
             .load_one(BoardKey(code.clone()))
             .await?
             .map(Board))
+    }
+}
+
+impl Board {
+    /// The board owning a row the viewer can see. A row in scope always has its board in scope,
+    /// so a miss is a broken invariant, not a client error.
+    pub async fn owning(ctx: &Context<'_>, code: &str) -> AppResult<Board> {
+        let req = request(ctx)?;
+        req.loader
+            .load_one(BoardKey(code.to_owned()))
+            .await?
+            .map(Board)
+            .ok_or_else(|| AppError::Internal(format!("owning board {code} not visible")))
     }
 }

@@ -1,16 +1,21 @@
-use async_graphql::{Context, ID, Object};
-use sea_orm::sea_query::{Condition, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use async_graphql::{Context, ID, Object, OutputType};
+use sea_orm::{ColumnTrait, QueryFilter};
+use uuid::Uuid;
 
-use crate::db::entities::{cadre, health_exam};
+use crate::db::entities::{
+    cadre, chronic_condition, clinic_visit, consultation, health_exam, referral, vaccination,
+};
 use crate::domain::{CadreStatus, Gender, ManagementTier};
 use crate::error::{AppError, AppResult};
-use crate::graphql::loaders::{BoardKey, LatestExamKey};
-use crate::graphql::page::{self, Page, PageArgs};
+use crate::graphql::loaders::{CadreKey, LatestExamKey};
+use crate::graphql::page::{self, Ordering, Page, PageArgs};
 use crate::graphql::scalars::Date;
 use crate::graphql::{Clinical, request};
+use crate::scope::Tenant;
 
-use super::{Board, HealthExam};
+use super::{
+    Board, ChronicCondition, ClinicVisit, Consultation, HealthExam, Referral, Vaccination,
+};
 
 /// A cadre (cán bộ) whose health record a board keeps.
 pub struct Cadre {
@@ -54,14 +59,17 @@ impl Cadre {
         ID(self.row.id.to_string())
     }
 
+    /// Full name as written, with diacritics (e.g. *Nguyễn Văn An*).
     async fn full_name(&self) -> &str {
         &self.row.full_name
     }
 
+    /// Gender.
     async fn gender(&self) -> Gender {
         self.row.gender
     }
 
+    /// Date of birth.
     async fn birth_date(&self) -> Date {
         Date(self.row.birth_date)
     }
@@ -71,10 +79,12 @@ impl Cadre {
         self.row.position.as_deref()
     }
 
+    /// Agency or unit where the cadre works or worked.
     async fn workplace(&self) -> Option<&str> {
         self.row.workplace.as_deref()
     }
 
+    /// Serving (đương chức), retired (nguyên chức) or deceased.
     async fn status(&self) -> CadreStatus {
         self.row.status
     }
@@ -102,15 +112,7 @@ impl Cadre {
 
     /// The board that keeps this cadre's record.
     async fn board(&self, ctx: &Context<'_>) -> AppResult<Board> {
-        let req = request(ctx)?;
-        let board = req
-            .loader
-            .load_one(BoardKey(self.row.board_code.clone()))
-            .await?;
-        // A cadre in scope always has its board in scope; anything else is a broken invariant.
-        board.map(Board).ok_or_else(|| {
-            AppError::Internal(format!("board of cadre {} not visible", self.row.id))
-        })
+        Board::owning(ctx, &self.row.board_code).await
     }
 
     /// The most recent health exam, by date.
@@ -125,56 +127,185 @@ impl Cadre {
     }
 
     /// Health exams, newest first.
-    #[graphql(guard = "Clinical")]
+    #[graphql(
+        guard = "Clinical",
+        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+    )]
     async fn exams(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last exam of the previous page.")] after: Option<String>,
-    ) -> AppResult<Page<HealthExam>> {
-        use health_exam::Column;
-        let req = request(ctx)?;
-        let args = PageArgs::parse(ctx, first, after)?;
-        let query = health_exam::Entity::find().filter(Column::CadreId.eq(self.row.id));
-        let total = if page::wants_total(ctx) {
-            req.db.count(query.clone()).await?
-        } else {
-            0
-        };
-        let mut query = query;
-        if let Some([date, id]) = args.after_key::<2>()? {
-            let (date, id) = (parse_date_key(&date)?, parse_uuid_key(&id)?);
-            query = query.filter(
-                Condition::any()
-                    .add(Column::ExaminedOn.lt(date))
-                    .add(Column::ExaminedOn.eq(date).and(Column::Id.lt(id))),
-            );
-        }
-        let rows = req
-            .db
-            .all(
-                query
-                    .order_by_desc(Column::ExaminedOn)
-                    .order_by_desc(Column::Id)
-                    .limit(args.first + 1),
-            )
-            .await?;
-        Ok(page::connection(
-            rows,
-            &args,
-            total,
-            |e| page::encode_cursor(&[&e.examined_on.to_string(), &e.id.to_string()]),
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
+    ) -> AppResult<Option<Page<HealthExam>>> {
+        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        self.history(
+            ctx,
+            health_exam::Column::CadreId,
+            HealthExam::order(),
+            args,
             HealthExam,
-        ))
+        )
+        .await
+        .map(Some)
+    }
+
+    /// Chronic conditions, most recently diagnosed first.
+    #[graphql(
+        guard = "Clinical",
+        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+    )]
+    async fn conditions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
+    ) -> AppResult<Option<Page<ChronicCondition>>> {
+        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let order = ChronicCondition::order();
+        self.history(
+            ctx,
+            chronic_condition::Column::CadreId,
+            order,
+            args,
+            ChronicCondition,
+        )
+        .await
+        .map(Some)
+    }
+
+    /// Clinic visits, most recent first.
+    #[graphql(
+        guard = "Clinical",
+        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+    )]
+    async fn visits(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
+    ) -> AppResult<Option<Page<ClinicVisit>>> {
+        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        self.history(
+            ctx,
+            clinic_visit::Column::CadreId,
+            ClinicVisit::order(),
+            args,
+            ClinicVisit,
+        )
+        .await
+        .map(Some)
+    }
+
+    /// Referrals to higher-level hospitals, most recent first.
+    #[graphql(
+        guard = "Clinical",
+        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+    )]
+    async fn referrals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
+    ) -> AppResult<Option<Page<Referral>>> {
+        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        self.history(
+            ctx,
+            referral::Column::CadreId,
+            Referral::order(),
+            args,
+            Referral,
+        )
+        .await
+        .map(Some)
+    }
+
+    /// Expert-council consultations, most recent first.
+    #[graphql(
+        guard = "Clinical",
+        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+    )]
+    async fn consultations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
+    ) -> AppResult<Option<Page<Consultation>>> {
+        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let order = Consultation::order();
+        self.history(
+            ctx,
+            consultation::Column::CadreId,
+            order,
+            args,
+            Consultation,
+        )
+        .await
+        .map(Some)
+    }
+
+    /// Vaccine doses, most recent first.
+    #[graphql(
+        guard = "Clinical",
+        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+    )]
+    async fn vaccinations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
+    ) -> AppResult<Option<Page<Vaccination>>> {
+        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let order = Vaccination::order();
+        self.history(ctx, vaccination::Column::CadreId, order, args, Vaccination)
+            .await
+            .map(Some)
     }
 }
 
-fn parse_date_key(s: &str) -> AppResult<chrono::NaiveDate> {
-    s.parse().map_err(|_| page::bad_cursor())
-}
+impl Cadre {
+    /// The cadre a visible record belongs to. A record in scope always has its cadre in scope,
+    /// so a miss is a broken invariant.
+    pub async fn of(ctx: &Context<'_>, id: Uuid) -> AppResult<Cadre> {
+        let req = request(ctx)?;
+        req.loader
+            .load_one(CadreKey(id))
+            .await?
+            .map(Cadre::listed)
+            .ok_or_else(|| {
+                AppError::Internal(format!("cadre {id} of a visible record not visible"))
+            })
+    }
 
-fn parse_uuid_key(s: &str) -> AppResult<uuid::Uuid> {
-    s.parse().map_err(|_| page::bad_cursor())
+    /// One page of this cadre's records of kind `E`.
+    async fn history<E, T>(
+        &self,
+        ctx: &Context<'_>,
+        cadre_column: E::Column,
+        order: Ordering<E>,
+        args: PageArgs,
+        node: impl Fn(E::Model) -> T,
+    ) -> AppResult<Page<T>>
+    where
+        E: Tenant,
+        E::Model: Sync,
+        T: OutputType,
+    {
+        let req = request(ctx)?;
+        let query = E::find().filter(cadre_column.eq(self.row.id));
+        page::fetch(ctx, &req.db, query, &order, &args, node).await
+    }
 }
 
 #[cfg(test)]

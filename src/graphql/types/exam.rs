@@ -2,16 +2,39 @@ use async_graphql::{Context, ID, Object};
 
 use crate::db::entities::health_exam;
 use crate::domain::{CadreClass, ExamKind, GeneralClass};
-use crate::error::{AppError, AppResult};
-use crate::graphql::loaders::CadreKey;
+use crate::error::AppResult;
+use crate::graphql::loaders::CampaignKey;
+use crate::graphql::page::{KeyKind, Ordering, SortKey};
 use crate::graphql::request;
 use crate::graphql::scalars::Date;
 
-use super::Cadre;
+use super::records::codes;
+use super::{Board, Cadre, ExamCampaign};
 
 /// A health exam (khám sức khỏe): vitals, labs, diagnoses and the two health classifications.
 /// Clinical detail: only clinicians and admins reach it.
 pub struct HealthExam(pub health_exam::Model);
+
+impl HealthExam {
+    /// Most recent first: by exam date, then ID.
+    pub fn order() -> Ordering<health_exam::Entity> {
+        Ordering {
+            keys: vec![
+                SortKey {
+                    col: health_exam::Column::ExaminedOn,
+                    kind: KeyKind::Date,
+                    descending: true,
+                },
+                SortKey {
+                    col: health_exam::Column::Id,
+                    kind: KeyKind::Uuid,
+                    descending: true,
+                },
+            ],
+            key_of: |r| vec![r.examined_on.to_string(), r.id.to_string()],
+        }
+    }
+}
 
 #[Object]
 impl HealthExam {
@@ -19,36 +42,57 @@ impl HealthExam {
         ID(self.0.id.to_string())
     }
 
-    /// The cadre examined.
-    async fn cadre(&self, ctx: &Context<'_>) -> AppResult<Cadre> {
-        let req = request(ctx)?;
-        let cadre = req.loader.load_one(CadreKey(self.0.cadre_id)).await?;
-        cadre
-            .map(Cadre::listed)
-            .ok_or_else(|| AppError::Internal(format!("cadre of exam {} not visible", self.0.id)))
+    /// The board that recorded the exam (the cadre's board).
+    async fn board(&self, ctx: &Context<'_>) -> AppResult<Board> {
+        Board::owning(ctx, &self.0.board_code).await
     }
 
-    /// The periodic campaign this exam belongs to, if any.
+    /// The cadre examined.
+    async fn cadre(&self, ctx: &Context<'_>) -> AppResult<Cadre> {
+        Cadre::of(ctx, self.0.cadre_id).await
+    }
+
+    /// ID of the periodic campaign this exam belongs to, if any.
     async fn campaign_id(&self) -> Option<ID> {
         self.0.campaign_id.map(|id| ID(id.to_string()))
     }
 
+    /// The periodic campaign this exam belongs to. Null when there is none, or when the
+    /// campaign was run by a board above the viewer's (a district sees its exams in a
+    /// provincial campaign, not the campaign itself).
+    async fn campaign(&self, ctx: &Context<'_>) -> AppResult<Option<ExamCampaign>> {
+        let Some(id) = self.0.campaign_id else {
+            return Ok(None);
+        };
+        let req = request(ctx)?;
+        Ok(req
+            .loader
+            .load_one(CampaignKey(id))
+            .await?
+            .map(ExamCampaign))
+    }
+
+    /// Date of the exam.
     async fn examined_on(&self) -> Date {
         Date(self.0.examined_on)
     }
 
+    /// Where the exam took place.
     async fn facility(&self) -> Option<&str> {
         self.0.facility.as_deref()
     }
 
+    /// Periodic (campaign), routine or specialist.
     async fn kind(&self) -> ExamKind {
         self.0.kind
     }
 
+    /// Height in centimetres.
     async fn height_cm(&self) -> Option<f64> {
         self.0.height_cm
     }
 
+    /// Weight in kilograms.
     async fn weight_kg(&self) -> Option<f64> {
         self.0.weight_kg
     }
@@ -58,14 +102,17 @@ impl HealthExam {
         self.0.bmi
     }
 
+    /// Systolic blood pressure, mmHg.
     async fn systolic_mmhg(&self) -> Option<i32> {
         self.0.systolic_mmhg
     }
 
+    /// Diastolic blood pressure, mmHg.
     async fn diastolic_mmhg(&self) -> Option<i32> {
         self.0.diastolic_mmhg
     }
 
+    /// Pulse, beats per minute.
     async fn pulse_bpm(&self) -> Option<i32> {
         self.0.pulse_bpm
     }
@@ -75,6 +122,7 @@ impl HealthExam {
         self.0.glucose_mmol_l
     }
 
+    /// Glycated haemoglobin (HbA1c), percent.
     async fn hba1c_percent(&self) -> Option<f64> {
         self.0.hba1c_percent
     }
@@ -84,21 +132,19 @@ impl HealthExam {
         self.0.cholesterol_mmol_l
     }
 
+    /// Triglycerides, mmol/L.
     async fn triglycerides_mmol_l(&self) -> Option<f64> {
         self.0.triglycerides_mmol_l
     }
 
+    /// Serum creatinine, µmol/L.
     async fn creatinine_umol_l(&self) -> Option<f64> {
         self.0.creatinine_umol_l
     }
 
     /// ICD-10 diagnoses made at the exam.
     async fn diagnoses(&self) -> Vec<&str> {
-        self.0
-            .diagnoses
-            .split(',')
-            .filter(|c| !c.is_empty())
-            .collect()
+        codes(&self.0.diagnoses)
     }
 
     /// Cadre health class A–D (Decision 1266/QĐ-BYT).
@@ -111,14 +157,17 @@ impl HealthExam {
         self.0.general_class
     }
 
+    /// The physician's conclusion.
     async fn conclusion(&self) -> Option<&str> {
         self.0.conclusion.as_deref()
     }
 
+    /// Physician who signed the exam.
     async fn physician(&self) -> Option<&str> {
         self.0.physician.as_deref()
     }
 
+    /// Row version, for optimistic concurrency on updates.
     async fn version(&self) -> i32 {
         self.0.version
     }

@@ -1,14 +1,23 @@
 //! GraphQL object types. They wrap entity rows and decide what each field shows to whom.
+//! Every type that carries tenant data has an `id` and a `board` (the owning board).
 
+mod audit;
 mod board;
 mod cadre;
+mod campaign;
 mod exam;
+mod records;
 mod statistics;
 mod viewer;
 
+pub use audit::AuditEvent;
 pub use board::Board;
 pub use cadre::Cadre;
+pub use campaign::ExamCampaign;
 pub use exam::HealthExam;
+pub use records::{
+    ChronicCondition, ClinicVisit, Consultation, Prescription, Referral, Vaccination,
+};
 pub use statistics::Statistics;
 pub use viewer::ViewerInfo;
 

@@ -1,0 +1,105 @@
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+
+use crate::db::entities::audit_event;
+use crate::error::AppResult;
+use crate::graphql::loaders::CadreKey;
+use crate::graphql::page::{KeyKind, Ordering, SortKey, datetime_key};
+use crate::graphql::request;
+
+use super::{Board, Cadre};
+
+/// An audit event (nhật ký truy cập): who did or read what, when, on which cadre. Append-only;
+/// only admins query them.
+pub struct AuditEvent(pub audit_event::Model);
+
+impl AuditEvent {
+    /// Most recent first.
+    pub fn order() -> Ordering<audit_event::Entity> {
+        Ordering {
+            keys: vec![
+                SortKey {
+                    col: audit_event::Column::OccurredAt,
+                    kind: KeyKind::DateTime,
+                    descending: true,
+                },
+                SortKey {
+                    col: audit_event::Column::Id,
+                    kind: KeyKind::Uuid,
+                    descending: true,
+                },
+            ],
+            key_of: |r| vec![datetime_key(&r.occurred_at), r.id.to_string()],
+        }
+    }
+}
+
+#[Object]
+impl AuditEvent {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The board whose records the event concerns.
+    async fn board(&self, ctx: &Context<'_>) -> AppResult<Board> {
+        Board::owning(ctx, &self.0.board_code).await
+    }
+
+    /// When it happened (UTC).
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+
+    /// The token subject of the user who acted.
+    async fn actor_subject(&self) -> &str {
+        &self.0.actor_sub
+    }
+
+    /// Code of the board the user works for.
+    async fn actor_board_code(&self) -> &str {
+        &self.0.actor_board
+    }
+
+    /// The user's role at the time, lower-case as in the token (`analyst`, `clinician`, `admin`).
+    async fn actor_role(&self) -> &str {
+        &self.0.actor_role
+    }
+
+    /// What was done, e.g. `createCadre` or `readClinical`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+
+    /// Which kind of record, e.g. `cadre`, `health_exam`.
+    async fn entity(&self) -> &str {
+        &self.0.entity
+    }
+
+    /// ID of the record acted on, when there is one.
+    async fn entity_id(&self) -> Option<ID> {
+        self.0.entity_id.map(|id| ID(id.to_string()))
+    }
+
+    /// The cadre whose record it was, when still visible to the viewer.
+    async fn cadre(&self, ctx: &Context<'_>) -> AppResult<Option<Cadre>> {
+        let Some(id) = self.0.cadre_id else {
+            return Ok(None);
+        };
+        let req = request(ctx)?;
+        Ok(req.loader.load_one(CadreKey(id)).await?.map(Cadre::listed))
+    }
+
+    /// Names of the fields a mutation changed.
+    async fn changed_fields(&self) -> Vec<&str> {
+        self.0
+            .changed_fields
+            .split(',')
+            .filter(|f| !f.is_empty())
+            .collect()
+    }
+
+    /// The HTTP request the event belongs to, for correlating with logs.
+    async fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+}

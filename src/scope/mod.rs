@@ -11,10 +11,11 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, Select,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryResult,
+    Select,
 };
 use tokio::sync::RwLock;
 use uuid::Uuid;
@@ -61,6 +62,30 @@ impl Scope {
             Scope::District { province, district } => Condition::all()
                 .add(E::PROVINCE.eq(province.as_str()))
                 .add(E::DISTRICT.eq(district.as_str())),
+        }
+    }
+
+    /// The same condition on rows of `E` read under the alias `table` (for aggregate queries,
+    /// which read tables under aliases and in subqueries).
+    pub fn condition_on<E: Tenant>(&self, table: &str) -> Condition {
+        let col = |c: E::Column| Expr::col((Alias::new(table), c));
+        match self {
+            Scope::All => Condition::all(),
+            Scope::Province(province) => {
+                Condition::all().add(col(E::PROVINCE).eq(province.as_str()))
+            }
+            Scope::District { province, district } => Condition::all()
+                .add(col(E::PROVINCE).eq(province.as_str()))
+                .add(col(E::DISTRICT).eq(district.as_str())),
+        }
+    }
+
+    /// Whether `inner` lies inside this scope (equal, or below it).
+    pub fn covers(&self, inner: &Scope) -> bool {
+        match inner {
+            Scope::All => *self == Scope::All,
+            Scope::Province(p) => self.contains(Some(p), None),
+            Scope::District { province, district } => self.contains(Some(province), Some(district)),
         }
     }
 
@@ -200,7 +225,7 @@ macro_rules! clinical_tables {
     };
 }
 
-tenant_tables!(board, cadre, exam_campaign, audit_event);
+tenant_tables!(board, cadre, campaign_enrolment, exam_campaign, audit_event);
 tenant_row!(cadre, |r| Some(r.id));
 tenant_row!(exam_campaign, |_| None);
 
@@ -258,6 +283,13 @@ impl ScopedDb {
 
     pub fn scope(&self) -> &Scope {
         &self.scope
+    }
+
+    /// Which database the request runs on, for the few expressions whose spelling differs
+    /// (date arithmetic in `stats/`).
+    pub async fn backend(&self) -> AppResult<DatabaseBackend> {
+        let tx = self.tx.read().await;
+        Ok(open(&tx)?.get_database_backend())
     }
 
     /// Every row of `query` that lies inside the scope.
@@ -450,6 +482,28 @@ impl ScopedDb {
         Ok(self.restrict(query).count(open(&tx)?).await?)
     }
 
+    /// A `SELECT ... FROM <E's table> AS table WHERE <viewer's scope> AND <within>`, the only
+    /// way aggregate queries (`stats/`) read a tenant table. `within` narrows further (the
+    /// board a statistic is about); it can never widen the viewer's scope. Use the result as the
+    /// outer query or, through [`ScopedSelect::into_subquery`], inside another one: every
+    /// tenant table an aggregate reads comes from here.
+    pub fn select_from<E: Tenant>(&self, table: &str, within: &Scope) -> ScopedSelect {
+        let mut query = Query::select();
+        query
+            .from_as(E::default().into_iden(), Alias::new(table))
+            .cond_where(self.condition::<E>(Some(table)))
+            .cond_where(within.condition_on::<E>(table));
+        ScopedSelect(query)
+    }
+
+    /// Runs an aggregate query built from [`ScopedDb::select_from`] and returns its rows.
+    pub async fn aggregate(&self, query: ScopedSelect) -> AppResult<Vec<QueryResult>> {
+        let tx = self.tx.read().await;
+        let tx = open(&tx)?;
+        let statement = tx.get_database_backend().build(&query.0);
+        Ok(tx.query_all_raw(statement).await?)
+    }
+
     /// Ends the request: commits its writes, or rolls everything back.
     pub async fn finish(&self, commit: bool) -> AppResult<()> {
         let Some(tx) = self.tx.write().await.take() else {
@@ -467,17 +521,21 @@ impl ScopedDb {
 
     /// The one place an update is cut to the scope.
     fn restrict_update<E: Tenant>(&self, update: sea_orm::UpdateMany<E>) -> sea_orm::UpdateMany<E> {
-        match self.filter {
-            AppFilter::On => update.filter(self.scope.condition::<E>()),
-            AppFilter::Off => update,
-        }
+        update.filter(self.condition::<E>(None))
     }
 
-    /// The one place a query is cut to the scope.
+    /// Entity queries (`all`, `one`, `count`), cut to the scope by [`ScopedDb::condition`].
     fn restrict<E: Tenant>(&self, query: Select<E>) -> Select<E> {
-        match self.filter {
-            AppFilter::On => query.filter(self.scope.condition::<E>()),
-            AppFilter::Off => query,
+        query.filter(self.condition::<E>(None))
+    }
+
+    /// THE scope condition for every read of a tenant table, entity queries (`table` = `None`)
+    /// and aggregates (`Some(alias)`) alike.
+    fn condition<E: Tenant>(&self, table: Option<&str>) -> Condition {
+        match (self.filter, table) {
+            (AppFilter::Off, _) => Condition::all(),
+            (AppFilter::On, None) => self.scope.condition::<E>(),
+            (AppFilter::On, Some(alias)) => self.scope.condition_on::<E>(alias),
         }
     }
 }
@@ -521,6 +579,38 @@ pub fn stale() -> AppError {
     AppError::Conflict(
         "the record has changed since you read it (stale version); read it again and retry".into(),
     )
+}
+
+/// A query over a tenant table already cut to the viewer's scope (see
+/// [`ScopedDb::select_from`]). Add columns, conditions, grouping and joins of other
+/// `ScopedSelect`s; never join a tenant table directly.
+pub struct ScopedSelect(SelectStatement);
+
+impl ScopedSelect {
+    /// The query, for use as a subquery (`FROM (...)`, `EXISTS (...)`) of another scoped query.
+    pub fn into_subquery(self) -> SelectStatement {
+        self.0
+    }
+
+    /// `SELECT ... FROM (self) AS alias`: an outer query whose only source is this scoped one.
+    pub fn nest(self, alias: &str) -> ScopedSelect {
+        let mut outer = Query::select();
+        outer.from_subquery(self.0, Alias::new(alias));
+        ScopedSelect(outer)
+    }
+}
+
+impl std::ops::Deref for ScopedSelect {
+    type Target = SelectStatement;
+    fn deref(&self) -> &SelectStatement {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ScopedSelect {
+    fn deref_mut(&mut self) -> &mut SelectStatement {
+        &mut self.0
+    }
 }
 
 fn open(tx: &Option<DatabaseTransaction>) -> AppResult<&DatabaseTransaction> {

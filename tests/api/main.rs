@@ -14,5 +14,6 @@ mod records;
 mod rls;
 mod schema;
 mod scope;
+mod statistics;
 mod write_rules;
 mod writes;

@@ -228,6 +228,7 @@ macro_rules! clinical_tables {
 tenant_tables!(board, cadre, campaign_enrolment, exam_campaign, audit_event);
 tenant_row!(cadre, |r| Some(r.id));
 tenant_row!(exam_campaign, |_| None);
+tenant_row!(campaign_enrolment, |r| Some(r.cadre_id));
 
 clinical_tables!(
     chronic_condition,
@@ -395,6 +396,46 @@ impl ScopedDb {
         }
         self.note_change(Change::of::<E, _>(&row, action, fields));
         Ok(row)
+    }
+
+    /// Inserts `rows` (each checked against the scope) in batches of 500, noting no audit event
+    /// per row: the caller records one event for the whole batch (a campaign's enrolments).
+    pub async fn insert_batch<E>(&self, rows: Vec<E::Model>, clash: &str) -> AppResult<u64>
+    where
+        E: Tenant,
+        E::Model: TenantRow + IntoActiveModel<E::ActiveModel> + Clone,
+        E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    {
+        for row in &rows {
+            self.check_keys(&row.keys())?;
+        }
+        let tx = self.tx.read().await;
+        let mut written = 0;
+        for chunk in rows.chunks(500) {
+            let models: Vec<E::ActiveModel> = chunk
+                .iter()
+                .cloned()
+                .map(IntoActiveModel::into_active_model)
+                .collect();
+            written += E::insert_many(models)
+                .exec_without_returning(open(&tx)?)
+                .await
+                .map_err(|e| AppError::from_write(e, clash))?;
+        }
+        Ok(written)
+    }
+
+    /// Runs `update` on the rows of `E` inside the scope and returns how many changed. For
+    /// bookkeeping columns only: tenant keys change through [`ScopedDb::update`] and
+    /// [`ScopedDb::move_records`], which check the new keys.
+    pub async fn update_where<E: Tenant>(&self, update: sea_orm::UpdateMany<E>) -> AppResult<u64> {
+        let tx = self.tx.read().await;
+        Ok(self
+            .restrict_update(update)
+            .exec(open(&tx)?)
+            .await
+            .map_err(|e| AppError::from_write(e, "the record changed at the same time"))?
+            .rows_affected)
     }
 
     /// Moves every record of kind `E` of `cadre` to the tenant keys `to` (a transfer), bumping

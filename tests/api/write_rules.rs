@@ -569,3 +569,85 @@ async fn writes_outside_the_scope_answer_not_found_and_change_nothing() {
 fn exam_for(cadre: &str) -> Value {
     exam(cadre)
 }
+
+/// Exam coverage of `board` for 2025 round 1, as its admin sees it: (eligible, examined).
+async fn coverage(app: &TestApp, board: &str) -> (i64, i64) {
+    let q = format!(
+        "{{ statistics(boardCode: \"{board}\") {{ examCoverage(year: 2025, round: 1) {{ total {{ eligible examined }} }} }} }}"
+    );
+    let data = app.as_board(board, "admin").data(&q).await;
+    let total = &data["statistics"]["examCoverage"]["total"];
+    (
+        total["eligible"].as_i64().expect("eligible"),
+        total["examined"].as_i64().expect("examined"),
+    )
+}
+
+/// The write API keeps campaign enrolments (issue 6's coverage statistics) in step: a new
+/// campaign enrols its cohort; an exam in it marks the cadre examined, a correction that moves
+/// the exam out unmarks them; a transfer leaves the enrolment where the cadre was due.
+#[tokio::test]
+async fn campaigns_enrol_their_cohort_and_exams_keep_coverage_correct() {
+    let app = TestApp::spawn().await;
+    let clinician = app.as_board("40", "clinician");
+    let serving = create_cadre(&clinician, "412", "Đang Công Tác").await;
+    let other = create_cadre(&clinician, "40", "Cũng Công Tác").await;
+    let retired = create_cadre(&clinician, "412", "Đã Nghỉ Hưu").await;
+    let status =
+        "mutation($id: ID!) { changeCadreStatus(id: $id, version: 1, status: RETIRED) { id } }";
+    ok(
+        &clinician,
+        status,
+        json!({"id": retired}),
+        "changeCadreStatus",
+    )
+    .await;
+    create_cadre(&app.as_board("01", "clinician"), "01", "Tỉnh Khác").await;
+
+    let campaign = ok(&app.as_board("40", "admin"), "mutation { createExamCampaign(input: {boardCode: \"40\", name: \"Đợt 1\", year: 2025, round: 1, cohort: SERVING, startsOn: \"2025-03-01\", endsOn: \"2025-05-31\"}) { id } }", json!({}), "createExamCampaign").await;
+    assert_eq!(
+        coverage(&app, "40").await,
+        (2, 0),
+        "the two serving cadres of the province"
+    );
+
+    let mut input = exam(&serving);
+    input["exam"]["campaignId"] = campaign["id"].clone();
+    let recorded = ok(
+        &clinician,
+        RECORD_EXAM,
+        json!({"input": input}),
+        "recordHealthExam",
+    )
+    .await;
+    assert_eq!(coverage(&app, "40").await, (2, 1));
+    assert_eq!(coverage(&app, "412").await, (1, 1));
+
+    let correct = "mutation($id: ID!, $exam: HealthExamValues!) { correctHealthExam(id: $id, version: 1, exam: $exam) { id } }";
+    ok(
+        &clinician,
+        correct,
+        json!({"id": recorded["id"], "exam": exam(&serving)["exam"]}),
+        "correctHealthExam",
+    )
+    .await;
+    assert_eq!(
+        coverage(&app, "40").await,
+        (2, 0),
+        "the exam left the campaign"
+    );
+
+    // A transfer moves the cadre's records, not the enrolment: it says where they were due.
+    let transfer =
+        "mutation($id: ID!) { transferCadre(id: $id, toBoardCode: \"414\", version: 1) { id } }";
+    ok(
+        &app.as_board("40", "admin"),
+        transfer,
+        json!({"id": serving}),
+        "transferCadre",
+    )
+    .await;
+    assert_eq!(coverage(&app, "412").await, (1, 0));
+    assert_eq!(coverage(&app, "414").await, (0, 0));
+    let _ = other;
+}

@@ -3,9 +3,12 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{Datelike, Utc};
 
-use crate::db::entities::{exam_campaign, health_exam};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::db::entities::{cadre, campaign_enrolment, exam_campaign, health_exam};
 use crate::domain::valid::{self, Violations};
-use crate::domain::{CadreClass, Cohort, ExamKind, GeneralClass};
+use crate::domain::{CadreClass, CadreStatus, Cohort, ExamKind, GeneralClass};
 use crate::error::{AppError, AppResult};
 use crate::graphql::scalars::Date;
 use crate::graphql::types::{ExamCampaign, HealthExam, parse_id};
@@ -32,11 +35,11 @@ pub struct CreateExamCampaignInput {
     pub ends_on: Date,
 }
 
-/// Changes to a campaign; absent fields stay as they are.
+/// Changes to a campaign; absent fields stay as they are. The cohort is fixed: cadres are
+/// enrolled when the campaign is created.
 #[derive(InputObject, Default)]
 pub struct UpdateExamCampaignInput {
     pub name: Option<String>,
-    pub cohort: Option<Cohort>,
     pub starts_on: Option<Date>,
     pub ends_on: Option<Date>,
 }
@@ -238,6 +241,87 @@ async fn check_campaign(
     if covers { Ok(()) } else { Err(refuse()) }
 }
 
+/// Enrols every cadre due an exam in a new campaign: in its cohort (never the deceased) and
+/// managed in its board's subtree now, each enrolment carrying the tenant keys of the cadre's
+/// board at this moment (it does not move with a later transfer). See README "Statistics".
+async fn enrol(
+    req: &crate::graphql::RequestData,
+    campaign: &exam_campaign::Model,
+    board: &crate::db::entities::board::Model,
+) -> AppResult<()> {
+    let cohort = match campaign.cohort {
+        Cohort::Serving => vec![CadreStatus::Serving],
+        Cohort::Retired => vec![CadreStatus::Retired],
+        Cohort::All => vec![CadreStatus::Serving, CadreStatus::Retired],
+    };
+    let subtree = Scope::of_board(board)?;
+    let cadres = req
+        .db
+        .all(
+            cadre::Entity::find()
+                .filter(subtree.condition::<cadre::Entity>())
+                .filter(cadre::Column::Status.is_in(cohort)),
+        )
+        .await?;
+    let now = Utc::now();
+    let rows = cadres
+        .iter()
+        .map(|c| {
+            let keys = c.keys();
+            campaign_enrolment::Model {
+                id: new_id(),
+                board_code: keys.board,
+                province_code: keys.province,
+                district_code: keys.district,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+                campaign_id: campaign.id,
+                cadre_id: c.id,
+                year: campaign.year,
+                round: campaign.round,
+                examined_on: None,
+            }
+        })
+        .collect();
+    req.db
+        .insert_batch::<campaign_enrolment::Entity>(rows, "the cadre is already enrolled")
+        .await?;
+    Ok(())
+}
+
+/// Keeps a cadre's enrolment in `campaign` in step with their exams: `examined_on` is the date
+/// of their first exam in the campaign, or null when none is left (a corrected exam moved to
+/// another campaign). An enrolment outside the viewer's scope (the cadre was transferred away
+/// from the board that enrolled them) is left as it is.
+async fn sync_enrolment(
+    req: &crate::graphql::RequestData,
+    campaign: uuid::Uuid,
+    cadre: uuid::Uuid,
+) -> AppResult<()> {
+    use campaign_enrolment::Column as E;
+    let exams = req
+        .db
+        .all(
+            health_exam::Entity::find()
+                .filter(health_exam::Column::CampaignId.eq(campaign))
+                .filter(health_exam::Column::CadreId.eq(cadre)),
+        )
+        .await?;
+    let first = exams.iter().map(|e| e.examined_on).min();
+    req.db
+        .update_where(
+            campaign_enrolment::Entity::update_many()
+                .col_expr(E::ExaminedOn, Expr::value(first))
+                .col_expr(E::Version, Expr::col(E::Version).add(1))
+                .col_expr(E::UpdatedAt, Expr::value(Utc::now()))
+                .filter(E::CampaignId.eq(campaign))
+                .filter(E::CadreId.eq(cadre)),
+        )
+        .await?;
+    Ok(())
+}
+
 fn campaign_checks(
     v: &mut Violations,
     year: i32,
@@ -311,11 +395,13 @@ impl ExamMutation {
             "cohort",
             "startsOn",
             "endsOn",
+            "enrolments",
         ];
         let row = req
             .db
             .insert::<exam_campaign::Entity>(row, "createExamCampaign", &fields, "")
             .await?;
+        enrol(req, &row, &board).await?;
         Ok(ExamCampaign(row))
     }
 
@@ -336,9 +422,6 @@ impl ExamMutation {
         if let Some(Some(name)) = name {
             row.name = name;
         }
-        if let Some(cohort) = input.cohort {
-            row.cohort = cohort;
-        }
         if let Some(d) = input.starts_on {
             row.starts_on = d.0;
         }
@@ -350,7 +433,6 @@ impl ExamMutation {
         v.finish()?;
         let fields: Vec<&str> = [
             ("name", row.name != old.name),
-            ("cohort", row.cohort != old.cohort),
             ("startsOn", row.starts_on != old.starts_on),
             ("endsOn", row.ends_on != old.ends_on),
         ]
@@ -423,6 +505,9 @@ impl ExamMutation {
             .db
             .insert::<health_exam::Entity>(row, "recordHealthExam", &fields, "")
             .await?;
+        if let Some(campaign) = row.campaign_id {
+            sync_enrolment(req, campaign, row.cadre_id).await?;
+        }
         Ok(HealthExam(row))
     }
 
@@ -448,6 +533,11 @@ impl ExamMutation {
             .db
             .update::<health_exam::Entity>(row, version, "correctHealthExam", &fields, "")
             .await?;
+        let mut campaigns = vec![old.campaign_id, row.campaign_id];
+        campaigns.dedup();
+        for campaign in campaigns.into_iter().flatten() {
+            sync_enrolment(req, campaign, row.cadre_id).await?;
+        }
         Ok(HealthExam(row))
     }
 }

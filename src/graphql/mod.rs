@@ -1,5 +1,6 @@
 //! The GraphQL API: schema builder, request context and the root split by domain.
 
+pub mod limits;
 pub mod loaders;
 pub mod page;
 mod query;
@@ -22,10 +23,26 @@ pub use query::Query;
 
 pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
-/// Builds the schema. Per-request data (viewer, scoped database, loaders) is attached by the
-/// HTTP handler as [`RequestData`].
+/// The schema as exported (`cadre-health schema`): every type, no limits. Serving uses
+/// [`serving_schema`].
 pub fn build_schema() -> AppSchema {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish()
+}
+
+/// The schema the server runs, with the configured limits and introspection setting.
+/// Per-request data (viewer, scoped database, loaders) is attached by the HTTP handler as
+/// [`RequestData`].
+pub fn serving_schema(config: &Config) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .limit_complexity(config.max_complexity)
+        .extension(limits::Limits {
+            max_aliases: config.max_aliases,
+            max_depth: config.max_depth,
+        });
+    if !config.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
 }
 
 /// What a request carries into resolvers.

@@ -8,8 +8,16 @@ mod auth;
 mod filters;
 mod first_run;
 mod fixtures;
+mod graphql_http;
 mod http;
+mod limits;
 mod records;
 mod rls;
 mod schema;
 mod scope;
+
+/// A query over the default complexity limit (100 cadres × 100 exams each).
+pub fn limits_query() -> String {
+    "{ cadres(first: 100) { edges { node { exams(first: 100) { edges { node { id } } } } } } }"
+        .into()
+}

@@ -81,7 +81,7 @@ pub struct Config {
     #[arg(
         long,
         env = "CADRE_HEALTH_MAX_COMPLEXITY",
-        default_value_t = 10_000,
+        default_value_t = 20_000,
         global = true
     )]
     pub max_complexity: usize,

@@ -9,7 +9,7 @@ mod types;
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Guard, Schema};
 
 use crate::auth::Viewer;
@@ -50,7 +50,9 @@ pub struct RequestData {
     pub viewer: Viewer,
     /// The request's transaction, cut to the viewer's scope.
     pub db: Arc<ScopedDb>,
-    pub loader: DataLoader<ScopedLoader>,
+    /// Batches nested lookups, and remembers what this request has loaded, so a list's
+    /// resolver can prefetch what its rows' fields will ask for (see `Cadre::prefetch`).
+    pub loader: DataLoader<ScopedLoader, HashMapCache>,
     /// The whole board tree, for resolving codes in filters (never returned as such).
     pub boards: Arc<BoardTree>,
     pub config: Arc<Config>,
@@ -63,7 +65,11 @@ impl RequestData {
         boards: Arc<BoardTree>,
         config: Arc<Config>,
     ) -> Self {
-        let loader = DataLoader::new(ScopedLoader { db: db.clone() }, tokio::spawn);
+        let loader = DataLoader::with_cache(
+            ScopedLoader { db: db.clone() },
+            tokio::spawn,
+            HashMapCache::default(),
+        );
         RequestData {
             viewer,
             db,

@@ -11,6 +11,7 @@ mod fixtures;
 mod graphql_http;
 mod http;
 mod limits;
+mod n_plus_one;
 mod records;
 mod rls;
 mod schema;

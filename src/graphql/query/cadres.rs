@@ -293,7 +293,17 @@ impl CadreQuery {
             .apply(req, cadre::Entity::find())
             .await?;
         let order = order(&order_by.unwrap_or_default());
-        page::fetch(ctx, &req.db, query, &order, &args, Cadre::listed).await
+        let total = if page::wants_total(ctx) {
+            req.db.count(query.clone()).await?
+        } else {
+            0
+        };
+        let rows = req.db.all(order.page_query(query, &args)?).await?;
+        let node = ctx.look_ahead().field("edges").field("node");
+        // The extra row fetched to tell whether there is a next page is not shown.
+        let shown = &rows[..rows.len().min(args.size as usize)];
+        Cadre::prefetch(ctx, node, shown).await?;
+        Ok(page::connection(rows, &args, total, &order, Cadre::listed))
     }
 }
 

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{BatchRequest, BatchResponse, ErrorExtensionValues, ParseRequestError, Value};
+use async_graphql::{
+    BatchRequest, BatchResponse, ErrorExtensionValues, Name, ParseRequestError, PathSegment, Value,
+};
 use async_graphql_axum::GraphQLBatchRequest;
 use axum::Router;
 use axum::body::Body;
@@ -322,7 +324,10 @@ async fn execute(
     if let Err(err) = db.finish(response.is_ok()).await {
         return error_response(StatusCode::INTERNAL_SERVER_ERROR, media, err);
     }
-    add_missing_codes(&mut response);
+    for r in responses(&mut response) {
+        add_missing_codes(r);
+        null_refused_fields(r);
+    }
     graphql_reply(&response, media)
 }
 
@@ -356,18 +361,56 @@ fn graphql_reply(response: &BatchResponse, media: MediaType) -> Response {
 /// Errors raised by async-graphql itself (syntax, validation, argument coercion) carry no
 /// code; every error the API returns must, so those are marked as bad input. Our own errors
 /// always set theirs (see `error.rs`).
-fn add_missing_codes(response: &mut BatchResponse) {
-    let responses = match response {
-        BatchResponse::Single(r) => std::slice::from_mut(r),
-        BatchResponse::Batch(rs) => rs.as_mut_slice(),
-    };
-    for error in responses.iter_mut().flat_map(|r| r.errors.iter_mut()) {
+fn add_missing_codes(response: &mut async_graphql::Response) {
+    for error in response.errors.iter_mut() {
         let extensions = error
             .extensions
             .get_or_insert_with(ErrorExtensionValues::default);
         if extensions.get("code").is_none() {
             extensions.set("code", Value::from("BAD_USER_INPUT"));
         }
+    }
+}
+
+/// A field refused to the viewer's role answers `null`, as GraphQL requires of a field that
+/// raised an error, beside its `FORBIDDEN` error. (async-graphql leaves the key out instead, and
+/// turns an object whose selected fields were all refused into `null`.)
+/// Every role-guarded field is nullable, which the leak tests check, so `null` fits its type.
+fn null_refused_fields(response: &mut async_graphql::Response) {
+    for error in &response.errors {
+        let refused = error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .is_some_and(|code| *code == Value::from("FORBIDDEN"));
+        if !refused || !matches!(error.path.last(), Some(PathSegment::Field(_))) {
+            continue;
+        }
+        // An error's path runs only through objects that resolved, so a `null` met on the way
+        // is an object whose selected fields all failed, which async-graphql collapses.
+        let mut value = &mut response.data;
+        for segment in &error.path {
+            if matches!(value, Value::Null) {
+                *value = Value::Object(Default::default());
+            }
+            value = match (value, segment) {
+                (Value::Object(object), PathSegment::Field(key)) => {
+                    object.entry(Name::new(key)).or_insert(Value::Null)
+                }
+                (Value::List(items), PathSegment::Index(i)) => match items.get_mut(*i) {
+                    Some(item) => item,
+                    None => break,
+                },
+                _ => break,
+            };
+        }
+    }
+}
+
+fn responses(response: &mut BatchResponse) -> &mut [async_graphql::Response] {
+    match response {
+        BatchResponse::Single(r) => std::slice::from_mut(r),
+        BatchResponse::Batch(rs) => rs.as_mut_slice(),
     }
 }
 

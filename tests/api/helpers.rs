@@ -42,6 +42,11 @@ impl TestApp {
         Self::spawn_custom(|_| {}, |_| {}).await
     }
 
+    /// [`TestApp::spawn`] with settings changed by `configure`.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_custom(configure, |_| {}).await
+    }
+
     /// Like `spawn`, with settings changed by `configure` and the connection by `connection`
     /// (a statement counter, say) before the app is built on it.
     pub async fn spawn_custom(
@@ -62,7 +67,12 @@ impl TestApp {
     /// A fresh database filled with the deterministic demo data (every province, every kind of
     /// record).
     pub async fn seeded() -> TestApp {
-        let app = TestApp::spawn().await;
+        TestApp::seeded_with(|_| {}).await
+    }
+
+    /// [`TestApp::seeded`] with settings changed by `configure`.
+    pub async fn seeded_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+        let app = TestApp::spawn_with(configure).await;
         cadre_health::seed::seed(&app.db, cadre_health::seed::Scale::Demo)
             .await
             .expect("seed demo data");

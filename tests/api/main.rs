@@ -10,6 +10,7 @@ mod first_run;
 mod fixtures;
 mod graphql_http;
 mod http;
+mod leaks;
 mod limits;
 mod n_plus_one;
 mod records;

@@ -87,18 +87,45 @@ async fn attempt(tx: &sea_orm::DatabaseTransaction, sql: &str) -> Result<u64, Db
     result
 }
 
-/// One audit event per cadre, so the append-only table has rows in every scope too.
-async fn add_audit_events(db: &DatabaseConnection) {
-    exec(
-        db,
-        "INSERT INTO audit_events (id, board_code, province_code, district_code, version, \
-         created_at, updated_at, actor_sub, actor_board, actor_role, action, entity, entity_id, \
-         cadre_id, changed_fields, occurred_at) \
-         SELECT id, board_code, province_code, district_code, 1, created_at, updated_at, 'seed', \
-         'TW', 'admin', 'createCadre', 'cadre', id, id, '', created_at FROM cadres",
-    )
-    .await
-    .expect("audit events");
+/// One audit event per cadre, each with its own ID, so the append-only table has rows in every
+/// scope too. Written as the superuser (or on SQLite), below the API.
+pub async fn add_audit_events(db: &DatabaseConnection) {
+    use cadre_health::db::entities::{audit_event, cadre};
+    use sea_orm::{EntityTrait, IntoActiveModel};
+    let events: Vec<audit_event::ActiveModel> = cadre::Entity::find()
+        .all(db)
+        .await
+        .expect("cadres")
+        .into_iter()
+        .map(|c| {
+            audit_event::Model {
+                id: Uuid::now_v7(),
+                board_code: c.board_code,
+                province_code: c.province_code,
+                district_code: c.district_code,
+                version: 1,
+                created_at: c.created_at,
+                updated_at: c.created_at,
+                actor_sub: "seed".into(),
+                actor_board: "TW".into(),
+                actor_role: "admin".into(),
+                action: "createCadre".into(),
+                entity: "cadre".into(),
+                entity_id: Some(c.id),
+                cadre_id: Some(c.id),
+                request_id: None,
+                changed_fields: String::new(),
+                occurred_at: c.created_at,
+            }
+            .into_active_model()
+        })
+        .collect();
+    for chunk in events.chunks(1000) {
+        audit_event::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .expect("audit events");
+    }
 }
 
 #[tokio::test]

@@ -37,10 +37,12 @@ impl AuditQuery {
         #[graphql(desc = "Cursor of the event the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the event the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<AuditEvent>> {
+    ) -> AppResult<Option<Page<AuditEvent>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let query = audit_event::Entity::find();
         let order = AuditEvent::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, AuditEvent).await
+        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, AuditEvent)
+            .await
+            .map(Some)
     }
 }

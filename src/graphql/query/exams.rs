@@ -103,13 +103,15 @@ impl ExamQuery {
         #[graphql(desc = "Cursor of the exam the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the exam the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<HealthExam>> {
+    ) -> AppResult<Option<Page<HealthExam>>> {
         let req = request(ctx)?;
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let query = filter
             .unwrap_or_default()
             .apply(req, health_exam::Entity::find())?;
-        page::fetch(ctx, &req.db, query, &HealthExam::order(), &args, HealthExam).await
+        page::fetch(ctx, &req.db, query, &HealthExam::order(), &args, HealthExam)
+            .await
+            .map(Some)
     }
 
     /// An exam campaign by ID, or null when absent or outside the viewer's scope.

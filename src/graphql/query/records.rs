@@ -86,7 +86,7 @@ impl RecordQuery {
         #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<ChronicCondition>> {
+    ) -> AppResult<Option<Page<ChronicCondition>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let query = chronic_condition::Entity::find();
         let order = ChronicCondition::order();
@@ -99,6 +99,7 @@ impl RecordQuery {
             ChronicCondition,
         )
         .await
+        .map(Some)
     }
 
     /// A clinic visit by ID, or null when absent or outside the viewer's scope.
@@ -127,7 +128,7 @@ impl RecordQuery {
         #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<ClinicVisit>> {
+    ) -> AppResult<Option<Page<ClinicVisit>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let req = request(ctx)?;
         let filter = filter.unwrap_or_default();
@@ -145,7 +146,9 @@ impl RecordQuery {
             query = query.filter(clinic_visit::Column::VisitedAt.lt(end));
         }
         let order = ClinicVisit::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, ClinicVisit).await
+        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, ClinicVisit)
+            .await
+            .map(Some)
     }
 
     /// A prescription by ID, or null when absent or outside the viewer's scope.
@@ -171,11 +174,13 @@ impl RecordQuery {
         #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<Prescription>> {
+    ) -> AppResult<Option<Page<Prescription>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let query = prescription::Entity::find();
         let order = Prescription::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Prescription).await
+        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Prescription)
+            .await
+            .map(Some)
     }
 
     /// A referral by ID, or null when absent or outside the viewer's scope.
@@ -204,7 +209,7 @@ impl RecordQuery {
         #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<Referral>> {
+    ) -> AppResult<Option<Page<Referral>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let req = request(ctx)?;
         let filter = filter.unwrap_or_default();
@@ -225,7 +230,9 @@ impl RecordQuery {
             query = query.filter(referral::Column::Urgency.is_in(urgency));
         }
         let order = Referral::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Referral).await
+        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Referral)
+            .await
+            .map(Some)
     }
 
     /// A consultation by ID, or null when absent or outside the viewer's scope.
@@ -251,11 +258,13 @@ impl RecordQuery {
         #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<Consultation>> {
+    ) -> AppResult<Option<Page<Consultation>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let query = consultation::Entity::find();
         let order = Consultation::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Consultation).await
+        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Consultation)
+            .await
+            .map(Some)
     }
 
     /// A vaccine dose by ID, or null when absent or outside the viewer's scope.
@@ -281,10 +290,12 @@ impl RecordQuery {
         #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<Vaccination>> {
+    ) -> AppResult<Option<Page<Vaccination>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let query = vaccination::Entity::find();
         let order = Vaccination::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Vaccination).await
+        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Vaccination)
+            .await
+            .map(Some)
     }
 }

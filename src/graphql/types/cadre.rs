@@ -138,10 +138,11 @@ impl Cadre {
         #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<HealthExam>> {
+    ) -> AppResult<Option<Page<HealthExam>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         self.history::<health_exam::Entity, _>(ctx, args, HealthExam)
             .await
+            .map(Some)
     }
 
     /// Chronic conditions, most recently diagnosed first.
@@ -156,10 +157,11 @@ impl Cadre {
         #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<ChronicCondition>> {
+    ) -> AppResult<Option<Page<ChronicCondition>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         self.history::<chronic_condition::Entity, _>(ctx, args, ChronicCondition)
             .await
+            .map(Some)
     }
 
     /// Clinic visits, most recent first.
@@ -174,10 +176,11 @@ impl Cadre {
         #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<ClinicVisit>> {
+    ) -> AppResult<Option<Page<ClinicVisit>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         self.history::<clinic_visit::Entity, _>(ctx, args, ClinicVisit)
             .await
+            .map(Some)
     }
 
     /// Referrals to higher-level hospitals, most recent first.
@@ -192,10 +195,11 @@ impl Cadre {
         #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<Referral>> {
+    ) -> AppResult<Option<Page<Referral>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         self.history::<referral::Entity, _>(ctx, args, Referral)
             .await
+            .map(Some)
     }
 
     /// Expert-council consultations, most recent first.
@@ -210,10 +214,11 @@ impl Cadre {
         #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<Consultation>> {
+    ) -> AppResult<Option<Page<Consultation>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         self.history::<consultation::Entity, _>(ctx, args, Consultation)
             .await
+            .map(Some)
     }
 
     /// Vaccine doses, most recent first.
@@ -228,10 +233,11 @@ impl Cadre {
         #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<Vaccination>> {
+    ) -> AppResult<Option<Page<Vaccination>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         self.history::<vaccination::Entity, _>(ctx, args, Vaccination)
             .await
+            .map(Some)
     }
 }
 

@@ -20,6 +20,7 @@ mod m20261122_000010_create_consultations;
 mod m20261122_000011_create_vaccinations;
 mod m20261122_000012_create_audit_events;
 mod m20261122_000013_row_level_security;
+mod m20261122_000014_cadre_name_trigram;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000011_create_vaccinations::Migration),
             Box::new(m20261122_000012_create_audit_events::Migration),
             Box::new(m20261122_000013_row_level_security::Migration),
+            Box::new(m20261122_000014_cadre_name_trigram::Migration),
         ]
     }
 }

@@ -90,15 +90,6 @@ async fn listing_cadres_with_nested_fields_takes_a_bounded_number_of_statements(
     );
 }
 
-/// The provincial board's parent is the centre; a district's is the province.
-fn json_board_parent(node: &Value) -> &'static str {
-    if node["board"]["code"] == "40" {
-        "TW"
-    } else {
-        "40"
-    }
-}
-
 #[tokio::test]
 async fn nested_connections_page_per_cadre_through_the_batches() {
     let app = TestApp::spawn().await;

@@ -55,6 +55,7 @@ fn mask(value: &str) -> String {
 
 #[Object]
 impl Cadre {
+    /// The record\'s ID (a UUID v7), stable and never reused.
     async fn id(&self) -> ID {
         ID(self.row.id.to_string())
     }

@@ -11,6 +11,8 @@ use crate::error::AppResult;
 
 pub struct BoardTree {
     by_code: HashMap<String, board::Model>,
+    /// Each board's direct children, ordered by code.
+    children: HashMap<String, Vec<board::Model>>,
 }
 
 impl BoardTree {
@@ -20,11 +22,25 @@ impl BoardTree {
         let tx = crate::db::begin_system(db).await?;
         let rows = board::Entity::find().all(&tx).await?;
         tx.commit().await?;
+        let mut children: HashMap<String, Vec<board::Model>> = HashMap::new();
+        for b in &rows {
+            if let Some(parent) = &b.parent_code {
+                children.entry(parent.clone()).or_default().push(b.clone());
+            }
+        }
+        for list in children.values_mut() {
+            list.sort_by(|a, b| a.code.cmp(&b.code));
+        }
         let by_code = rows.into_iter().map(|b| (b.code.clone(), b)).collect();
-        Ok(BoardTree { by_code })
+        Ok(BoardTree { by_code, children })
     }
 
     pub fn get(&self, code: &str) -> Option<&board::Model> {
         self.by_code.get(code)
+    }
+
+    /// The direct children of `code`, ordered by code (none for a district or an unknown code).
+    pub fn children(&self, code: &str) -> &[board::Model] {
+        self.children.get(code).map_or(&[], Vec::as_slice)
     }
 }

@@ -9,6 +9,7 @@
 //! - [`domain`]: enumerations and name folding shared by storage and API.
 //! - [`boards`]: the board tree kept in memory.
 //! - [`seed`]: deterministic demo and national-scale data.
+//! - [`stats`]: aggregate queries for dashboards, through the scoped database.
 //! - [`cli`]: the command line (`serve`, `migrate`, `seed`, `token`, `schema`).
 //! - [`config`], [`error`]: settings and the one error type.
 
@@ -23,3 +24,4 @@ pub mod error;
 pub mod graphql;
 pub mod scope;
 pub mod seed;
+pub mod stats;

@@ -20,7 +20,9 @@ mod m20261122_000010_create_consultations;
 mod m20261122_000011_create_vaccinations;
 mod m20261122_000012_create_audit_events;
 mod m20261122_000013_row_level_security;
-mod m20261122_000014_cadre_name_trigram;
+mod m20261122_000014_create_campaign_enrolments;
+mod m20261122_000015_index_health_exams_by_date;
+mod m20261122_000016_cadre_name_trigram;
 
 pub struct Migrator;
 
@@ -41,7 +43,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000011_create_vaccinations::Migration),
             Box::new(m20261122_000012_create_audit_events::Migration),
             Box::new(m20261122_000013_row_level_security::Migration),
-            Box::new(m20261122_000014_cadre_name_trigram::Migration),
+            Box::new(m20261122_000014_create_campaign_enrolments::Migration),
+            Box::new(m20261122_000015_index_health_exams_by_date::Migration),
+            Box::new(m20261122_000016_cadre_name_trigram::Migration),
         ]
     }
 }

@@ -5,10 +5,10 @@
 //! unscoped door. (On PostgreSQL, row-level security enforces the same rule a second time; see
 //! `db::begin_request`.)
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryResult, QuerySelect, Select,
 };
 use tokio::sync::RwLock;
 
@@ -55,6 +55,30 @@ impl Scope {
         }
     }
 
+    /// The same condition on rows of `E` read under the alias `table` (for aggregate queries,
+    /// which read tables under aliases and in subqueries).
+    pub fn condition_on<E: Tenant>(&self, table: &str) -> Condition {
+        let col = |c: E::Column| Expr::col((Alias::new(table), c));
+        match self {
+            Scope::All => Condition::all(),
+            Scope::Province(province) => {
+                Condition::all().add(col(E::PROVINCE).eq(province.as_str()))
+            }
+            Scope::District { province, district } => Condition::all()
+                .add(col(E::PROVINCE).eq(province.as_str()))
+                .add(col(E::DISTRICT).eq(district.as_str())),
+        }
+    }
+
+    /// Whether `inner` lies inside this scope (equal, or below it).
+    pub fn covers(&self, inner: &Scope) -> bool {
+        match inner {
+            Scope::All => *self == Scope::All,
+            Scope::Province(p) => self.contains(Some(p), None),
+            Scope::District { province, district } => self.contains(Some(province), Some(district)),
+        }
+    }
+
     /// Whether a row with these tenant keys lies inside the scope (for checks on writes).
     pub fn contains(&self, province: Option<&str>, district: Option<&str>) -> bool {
         match self {
@@ -95,6 +119,7 @@ macro_rules! tenant_tables {
 tenant_tables!(
     board,
     cadre,
+    campaign_enrolment,
     chronic_condition,
     exam_campaign,
     health_exam,
@@ -141,6 +166,13 @@ impl ScopedDb {
         &self.scope
     }
 
+    /// Which database the request runs on, for the few expressions whose spelling differs
+    /// (date arithmetic in `stats/`).
+    pub async fn backend(&self) -> AppResult<DatabaseBackend> {
+        let tx = self.tx.read().await;
+        Ok(open(&tx)?.get_database_backend())
+    }
+
     /// Every row of `query` that lies inside the scope.
     pub async fn all<E: Tenant>(&self, query: Select<E>) -> AppResult<Vec<E::Model>> {
         let tx = self.tx.read().await;
@@ -181,6 +213,28 @@ impl ScopedDb {
             .await?)
     }
 
+    /// A `SELECT ... FROM <E's table> AS table WHERE <viewer's scope> AND <within>`, the only
+    /// way aggregate queries (`stats/`) read a tenant table. `within` narrows further (the
+    /// board a statistic is about); it can never widen the viewer's scope. Use the result as the
+    /// outer query or, through [`ScopedSelect::into_subquery`], inside another one: every
+    /// tenant table an aggregate reads comes from here.
+    pub fn select_from<E: Tenant>(&self, table: &str, within: &Scope) -> ScopedSelect {
+        let mut query = Query::select();
+        query
+            .from_as(E::default().into_iden(), Alias::new(table))
+            .cond_where(self.condition::<E>(Some(table)))
+            .cond_where(within.condition_on::<E>(table));
+        ScopedSelect(query)
+    }
+
+    /// Runs an aggregate query built from [`ScopedDb::select_from`] and returns its rows.
+    pub async fn aggregate(&self, query: ScopedSelect) -> AppResult<Vec<QueryResult>> {
+        let tx = self.tx.read().await;
+        let tx = open(&tx)?;
+        let statement = tx.get_database_backend().build(&query.0);
+        Ok(tx.query_all_raw(statement).await?)
+    }
+
     /// Ends the request: commits its writes, or rolls everything back.
     pub async fn finish(&self, commit: bool) -> AppResult<()> {
         let Some(tx) = self.tx.write().await.take() else {
@@ -194,12 +248,51 @@ impl ScopedDb {
         Ok(())
     }
 
-    /// The one place a query is cut to the scope.
+    /// Entity queries (`all`, `one`, `count`), cut to the scope by [`ScopedDb::condition`].
     fn restrict<E: Tenant>(&self, query: Select<E>) -> Select<E> {
-        match self.filter {
-            AppFilter::On => query.filter(self.scope.condition::<E>()),
-            AppFilter::Off => query,
+        query.filter(self.condition::<E>(None))
+    }
+
+    /// THE scope condition for every read of a tenant table, entity queries (`table` = `None`)
+    /// and aggregates (`Some(alias)`) alike.
+    fn condition<E: Tenant>(&self, table: Option<&str>) -> Condition {
+        match (self.filter, table) {
+            (AppFilter::Off, _) => Condition::all(),
+            (AppFilter::On, None) => self.scope.condition::<E>(),
+            (AppFilter::On, Some(alias)) => self.scope.condition_on::<E>(alias),
         }
+    }
+}
+
+/// A query over a tenant table already cut to the viewer's scope (see
+/// [`ScopedDb::select_from`]). Add columns, conditions, grouping and joins of other
+/// `ScopedSelect`s; never join a tenant table directly.
+pub struct ScopedSelect(SelectStatement);
+
+impl ScopedSelect {
+    /// The query, for use as a subquery (`FROM (...)`, `EXISTS (...)`) of another scoped query.
+    pub fn into_subquery(self) -> SelectStatement {
+        self.0
+    }
+
+    /// `SELECT ... FROM (self) AS alias`: an outer query whose only source is this scoped one.
+    pub fn nest(self, alias: &str) -> ScopedSelect {
+        let mut outer = Query::select();
+        outer.from_subquery(self.0, Alias::new(alias));
+        ScopedSelect(outer)
+    }
+}
+
+impl std::ops::Deref for ScopedSelect {
+    type Target = SelectStatement;
+    fn deref(&self) -> &SelectStatement {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ScopedSelect {
+    fn deref_mut(&mut self) -> &mut SelectStatement {
+        &mut self.0
     }
 }
 

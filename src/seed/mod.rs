@@ -19,8 +19,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::db::entities::{
-    board, cadre, chronic_condition, clinic_visit, consultation, exam_campaign, health_exam,
-    prescription, referral, vaccination,
+    board, cadre, campaign_enrolment, chronic_condition, clinic_visit, consultation, exam_campaign,
+    health_exam, prescription, referral, vaccination,
 };
 use crate::domain::{
     BoardLevel, CadreClass, CadreStatus, Cohort, ExamKind, Gender, GeneralClass, ManagementTier,
@@ -85,6 +85,7 @@ pub struct SeedReport {
     pub consultations: u64,
     pub vaccinations: u64,
     pub campaigns: u64,
+    pub enrolments: u64,
 }
 
 /// Whether the database holds no cadres yet (the first run seeds demo data then).
@@ -164,6 +165,7 @@ async fn flush(
     insert(&tx, batch.cadres).await?;
     insert(&tx, batch.conditions).await?;
     insert(&tx, batch.exams).await?;
+    insert(&tx, batch.enrolments).await?;
     insert(&tx, batch.visits).await?;
     insert(&tx, batch.prescriptions).await?;
     insert(&tx, batch.referrals).await?;
@@ -203,6 +205,7 @@ struct Batch {
     cadres: Vec<cadre::Model>,
     conditions: Vec<chronic_condition::Model>,
     exams: Vec<health_exam::Model>,
+    enrolments: Vec<campaign_enrolment::Model>,
     visits: Vec<clinic_visit::Model>,
     prescriptions: Vec<prescription::Model>,
     referrals: Vec<referral::Model>,
@@ -516,11 +519,36 @@ impl Generator {
         };
         let facility = format!("Phòng khám Ban BVCSSK {}", head.name);
         for campaign in campaigns {
-            if died_on.is_some_and(|d| d <= campaign.starts_on) || !self.rng.random_bool(attend) {
+            // Every campaign here is for cohort ALL: each cadre alive at its start is due.
+            if died_on.is_some_and(|d| d <= campaign.starts_on) {
+                continue;
+            }
+            let enrolled_at = midnight(campaign.starts_on);
+            let enrolment = campaign_enrolment::Model {
+                id: self.uuid_at(enrolled_at),
+                board_code: keys.board.clone(),
+                province_code: keys.province.clone(),
+                district_code: keys.district.clone(),
+                version: 1,
+                created_at: enrolled_at,
+                updated_at: enrolled_at,
+                campaign_id: campaign.id,
+                cadre_id: cadre.id,
+                year: campaign.year,
+                round: campaign.round,
+                examined_on: None,
+            };
+            self.report.enrolments += 1;
+            if !self.rng.random_bool(attend) {
+                self.batch.enrolments.push(enrolment);
                 continue;
             }
             let span = (campaign.ends_on - campaign.starts_on).num_days();
             let on = campaign.starts_on + Duration::days(self.rng.random_range(0..=span));
+            self.batch.enrolments.push(campaign_enrolment::Model {
+                examined_on: Some(on),
+                ..enrolment
+            });
             let active: Vec<&'static str> = conditions
                 .iter()
                 .filter(|c| c.from <= on && c.until.is_none_or(|u| u > on))

@@ -354,26 +354,33 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some((admin_url, name)) = self.postgres.take() else {
-            return;
-        };
-        // Drop runs outside async; a thread of its own with a small runtime does the cleanup.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async {
-                if let Ok(admin) = Database::connect(&admin_url).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                    admin.close().await.ok();
-                }
-            });
-        })
-        .join();
+        if let Some((admin_url, name)) = self.postgres.take() {
+            cleanup_on_server(
+                admin_url,
+                vec![format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")],
+            );
+        }
     }
+}
+
+/// Runs cleanup statements on the PostgreSQL server, ignoring failures, from a `Drop` (which
+/// runs outside async: a thread of its own with a small runtime does the work).
+pub fn cleanup_on_server(admin_url: String, statements: Vec<String>) {
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            if let Ok(admin) = Database::connect(&admin_url).await {
+                for sql in statements {
+                    let _ = admin.execute_unprepared(&sql).await;
+                }
+                admin.close().await.ok();
+            }
+        });
+    })
+    .join();
 }
 
 /// `postgres://u@h:5432/test?x=y` with its database replaced by `name`.

@@ -17,6 +17,7 @@ mod records;
 mod rls;
 mod schema;
 mod scope;
+mod statistics;
 
 /// A query over the default complexity limit (100 cadres × 100 exams each).
 pub fn limits_query() -> String {

@@ -424,25 +424,14 @@ impl OwnerDatabase {
 
 impl Drop for OwnerDatabase {
     fn drop(&mut self) {
-        let (admin_url, role) = (self.admin_url.clone(), self.role.clone());
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async {
-                if let Ok(admin) = Database::connect(&admin_url).await {
-                    let _ = exec(
-                        &admin,
-                        &format!("DROP DATABASE IF EXISTS {role} WITH (FORCE)"),
-                    )
-                    .await;
-                    let _ = exec(&admin, &format!("DROP ROLE IF EXISTS {role}")).await;
-                    admin.close().await.ok();
-                }
-            });
-        })
-        .join();
+        let role = &self.role;
+        crate::helpers::cleanup_on_server(
+            self.admin_url.clone(),
+            vec![
+                format!("DROP DATABASE IF EXISTS {role} WITH (FORCE)"),
+                format!("DROP ROLE IF EXISTS {role}"),
+            ],
+        );
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod audit_event;
 pub mod board;
 pub mod cadre;
+pub mod campaign_enrolment;
 pub mod chronic_condition;
 pub mod clinic_visit;
 pub mod consultation;

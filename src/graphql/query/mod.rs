@@ -5,6 +5,7 @@ mod boards;
 mod cadres;
 mod exams;
 mod records;
+mod statistics;
 
 use async_graphql::{Context, Enum, MergedObject, Object};
 use sea_orm::sea_query::Condition;
@@ -23,6 +24,7 @@ pub struct Query(
     exams::ExamQuery,
     records::RecordQuery,
     audit::AuditQuery,
+    statistics::StatisticsQuery,
 );
 
 #[derive(Default)]

@@ -7,6 +7,7 @@ mod cadre;
 mod campaign;
 mod exam;
 mod records;
+mod statistics;
 mod viewer;
 
 pub use audit::AuditEvent;
@@ -17,6 +18,7 @@ pub use exam::HealthExam;
 pub use records::{
     ChronicCondition, ClinicVisit, Consultation, Prescription, Referral, Vaccination,
 };
+pub use statistics::Statistics;
 pub use viewer::ViewerInfo;
 
 use async_graphql::ID;

@@ -1,0 +1,103 @@
+//! Campaign enrolments (danh sách khám): who was due an exam in a campaign, where they were
+//! managed at its start, and when (if at all) they were examined in it.
+//!
+//! Exam coverage is "eligible cadres examined". Eligibility is a fact about the campaign's start
+//! (cohort, alive, managed by this board then) that the cadre's current row cannot answer once
+//! a cadre retires, dies or is transferred; and a district cannot read its province's campaign
+//! rows. So each enrolment carries the tenant keys of the board that managed the cadre at the
+//! start (it does NOT move with a transfer), plus the campaign's year and round, and statistics
+//! count enrolments without joining anything.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::tenant::{self, Tenant};
+
+#[derive(DeriveIden)]
+enum CampaignEnrolments {
+    Table,
+    CampaignId,
+    CadreId,
+    Year,
+    Round,
+    /// The date of the cadre's exam in this campaign; null while not examined.
+    ExaminedOn,
+}
+
+#[derive(DeriveIden)]
+enum ExamCampaigns {
+    Table,
+    Id,
+}
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use CampaignEnrolments as E;
+        manager
+            .create_table(
+                tenant::table(E::Table)
+                    .col(uuid(E::CampaignId))
+                    .col(uuid(E::CadreId))
+                    .col(integer(E::Year))
+                    .col(small_integer(E::Round).check(Expr::col(E::Round).is_in([1, 2])))
+                    .col(date_null(E::ExaminedOn))
+                    .foreign_key(&mut tenant::cadre_fk(E::Table, E::CadreId))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(E::Table, E::CampaignId)
+                            .to(ExamCampaigns::Table, ExamCampaigns::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        // One enrolment per cadre and campaign.
+        manager
+            .create_index(
+                tenant::plain_index(
+                    "campaign_enrolments_campaign_cadre",
+                    E::Table,
+                    vec![E::CampaignId.into_iden(), E::CadreId.into_iden()],
+                )
+                .unique()
+                .to_owned(),
+            )
+            .await?;
+        // Coverage for a year and round, grouped by province or district: a central viewer
+        // has no tenant key to lead with, so (year, round) leads and the keys follow.
+        manager
+            .create_index(tenant::plain_index(
+                "campaign_enrolments_year_round_tenant",
+                E::Table,
+                vec![
+                    E::Year.into_iden(),
+                    E::Round.into_iden(),
+                    Tenant::ProvinceCode.into_iden(),
+                    Tenant::DistrictCode.into_iden(),
+                    E::ExaminedOn.into_iden(),
+                ],
+            ))
+            .await?;
+        manager
+            .create_index(tenant::index(
+                "campaign_enrolments_tenant_year_round",
+                E::Table,
+                vec![
+                    E::Year.into_iden(),
+                    E::Round.into_iden(),
+                    E::ExaminedOn.into_iden(),
+                ],
+            ))
+            .await?;
+        // Row-level security on PostgreSQL, like every tenant table.
+        tenant::protect(manager, "campaign_enrolments").await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(CampaignEnrolments::Table).to_owned())
+            .await
+    }
+}

@@ -1,0 +1,397 @@
+//! Dashboard statistics: `statistics(boardCode)` and its `{ total, byBoard }` figures.
+//!
+//! The figures come from `stats/`; these types only name them for the API.
+
+use async_graphql::{Context, Enum, Object, SimpleObject};
+use chrono::Utc;
+
+use crate::error::AppResult;
+use crate::graphql::request;
+use crate::graphql::scalars::Date;
+use crate::graphql::types::Board;
+use crate::stats::{self, IcdPrefix, MAX_PREFIXES, Subject, rate};
+
+/// Figures for one board and its direct children. Every statistic answers for the whole board
+/// (`total`) and for each row of `byBoard`: the board's own cadres first, then every direct
+/// child (central → provinces, province → districts), zeros included. The rows add up to
+/// `total`.
+pub struct Statistics(pub Subject);
+
+/// Which health classification to count.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum Classification {
+    /// Cadre health class A, B1, B2, C, D (Decision 1266/QĐ-BYT).
+    Cadre,
+    /// General health class I–V.
+    General,
+}
+
+/// The width of a `clinicActivity` bucket.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum Interval {
+    Day,
+    /// ISO week, Monday to Sunday; labelled by its Monday.
+    Week,
+    Month,
+}
+
+/// What `cadreCounts` groups cadres by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum CadreCountBy {
+    Status,
+    Tier,
+    Gender,
+    /// Age in whole years on `asOf`: UNDER_40, 40_TO_49, 50_TO_59, 60_TO_69, 70_TO_79,
+    /// 80_AND_OVER; deceased cadres are counted under DECEASED.
+    AgeBand,
+}
+
+#[Object]
+impl Statistics {
+    /// The board these statistics are about.
+    async fn board(&self) -> Board {
+        Board(self.0.board.clone())
+    }
+
+    /// Periodic exam coverage of the campaigns of `year`: cadres due an exam (enrolled when the
+    /// campaign started: in its cohort, alive and managed by the board then) and those examined
+    /// in the campaign. With `round`, that round's campaigns; without, both rounds added up
+    /// (a cadre counts once per round).
+    async fn exam_coverage(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        round: Option<i32>,
+    ) -> AppResult<ExamCoverage> {
+        let req = request(ctx)?;
+        let b = stats::exam_coverage(&req.db, &self.0, year, round).await?;
+        Ok(ExamCoverage {
+            total: coverage_cell(b.total),
+            by_board: b.by_board.into_iter().map(coverage_cell).collect(),
+        })
+    }
+
+    /// Cadres per health class, from each cadre's latest exam in `year` that records the class
+    /// (latest by date). Living cadres with no such exam are `unclassified`.
+    async fn health_class_distribution(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        classification: Classification,
+    ) -> AppResult<HealthClassDistribution> {
+        let req = request(ctx)?;
+        let kind = match classification {
+            Classification::Cadre => stats::Classification::Cadre,
+            Classification::General => stats::Classification::General,
+        };
+        let b = stats::health_class_distribution(&req.db, &self.0, year, kind).await?;
+        let cell = |(board, c): (_, stats::Classes)| ClassCell {
+            board: Board(board),
+            classes: kind
+                .classes()
+                .iter()
+                .zip(c.counts)
+                .map(|(class, cadres)| ClassCount {
+                    class: (*class).to_owned(),
+                    cadres,
+                })
+                .collect(),
+            classified: c.counts.iter().sum(),
+            unclassified: c.unclassified,
+        };
+        Ok(HealthClassDistribution {
+            total: cell(b.total),
+            by_board: b.by_board.into_iter().map(cell).collect(),
+        })
+    }
+
+    /// Living cadres with an active chronic condition under each ICD-10 prefix (`I10`, `E11`,
+    /// `I2` for I20–I29), and the rate per living cadre.
+    async fn condition_prevalence(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "ICD-10 codes or prefixes, at most 20.")] codes: Vec<String>,
+    ) -> AppResult<ConditionPrevalence> {
+        let req = request(ctx)?;
+        if codes.is_empty() || codes.len() > MAX_PREFIXES {
+            return Err(crate::error::AppError::bad_input(
+                "codes",
+                format!("give between 1 and {MAX_PREFIXES} codes"),
+            ));
+        }
+        let prefixes = codes
+            .iter()
+            .map(|c| IcdPrefix::parse(c))
+            .collect::<AppResult<Vec<_>>>()?;
+        let b = stats::condition_prevalence(&req.db, &self.0, &prefixes).await?;
+        let cell = |(board, p): (_, stats::Prevalence)| PrevalenceCell {
+            board: Board(board),
+            cadres: p.cadres,
+            conditions: prefixes
+                .iter()
+                .zip(&p.with)
+                .map(|(code, n)| ConditionCount {
+                    code: code.as_str().to_owned(),
+                    cadres: *n,
+                    rate: rate(*n, p.cadres),
+                })
+                .collect(),
+        };
+        Ok(ConditionPrevalence {
+            total: cell(b.total),
+            by_board: b.by_board.into_iter().map(cell).collect(),
+        })
+    }
+
+    /// Clinic visits, prescriptions dispensed at them and referrals, from `from` to `to`
+    /// (inclusive, days in Vietnam, UTC+7), one bucket per `interval`, zeros included. A
+    /// bucket is labelled by its first day and may begin before `from` or end after `to`
+    /// (a week across New Year, a month); only days inside the range are counted.
+    async fn clinic_activity(
+        &self,
+        ctx: &Context<'_>,
+        from: Date,
+        to: Date,
+        interval: Interval,
+    ) -> AppResult<ClinicActivity> {
+        let req = request(ctx)?;
+        let interval = match interval {
+            Interval::Day => stats::Interval::Day,
+            Interval::Week => stats::Interval::Week,
+            Interval::Month => stats::Interval::Month,
+        };
+        let b = stats::clinic_activity(&req.db, &self.0, from.0, to.0, interval).await?;
+        let cell = |(board, s): (_, stats::Series)| {
+            let mut sum = stats::Activity::default();
+            for a in &s.buckets {
+                stats::Tally::add(&mut sum, a);
+            }
+            ActivityCell {
+                board: Board(board),
+                visits: sum.visits,
+                prescriptions: sum.prescriptions,
+                referrals: sum.referrals,
+                buckets: s
+                    .starts
+                    .iter()
+                    .zip(&s.buckets)
+                    .map(|(start, a)| ActivityBucket {
+                        start: Date(*start),
+                        visits: a.visits,
+                        prescriptions: a.prescriptions,
+                        referrals: a.referrals,
+                    })
+                    .collect(),
+            }
+        };
+        Ok(ClinicActivity {
+            total: cell(b.total),
+            by_board: b.by_board.into_iter().map(cell).collect(),
+        })
+    }
+
+    /// Living cadres who have had at least dose 1, 2 and 3 of `vaccine` (e.g. `COVID-19`).
+    async fn vaccination_coverage(
+        &self,
+        ctx: &Context<'_>,
+        vaccine: String,
+    ) -> AppResult<VaccinationCoverage> {
+        let req = request(ctx)?;
+        let b = stats::vaccination_coverage(&req.db, &self.0, vaccine.trim()).await?;
+        let cell = |(board, v): (_, stats::Vaccinated)| VaccinationCell {
+            board: Board(board),
+            cadres: v.cadres,
+            doses: v
+                .at_least
+                .iter()
+                .enumerate()
+                .map(|(i, n)| DoseCount {
+                    dose: i as i32 + 1,
+                    cadres: *n,
+                    rate: rate(*n, v.cadres),
+                })
+                .collect(),
+        };
+        Ok(VaccinationCoverage {
+            total: cell(b.total),
+            by_board: b.by_board.into_iter().map(cell).collect(),
+        })
+    }
+
+    /// Every cadre (deceased included) counted by status, management tier, gender or age band.
+    async fn cadre_counts(
+        &self,
+        ctx: &Context<'_>,
+        by: CadreCountBy,
+        #[graphql(desc = "The day ages are taken on (AGE_BAND); today (UTC) by default.")]
+        as_of: Option<Date>,
+    ) -> AppResult<CadreCounts> {
+        let req = request(ctx)?;
+        let by = match by {
+            CadreCountBy::Status => stats::CountBy::Status,
+            CadreCountBy::Tier => stats::CountBy::Tier,
+            CadreCountBy::Gender => stats::CountBy::Gender,
+            CadreCountBy::AgeBand => stats::CountBy::AgeBand,
+        };
+        let as_of = as_of.map_or_else(|| Utc::now().date_naive(), |d| d.0);
+        let b = stats::cadre_counts(&req.db, &self.0, by, as_of).await?;
+        let keys = by.keys();
+        let cell = |(board, c): (_, stats::Counts)| CountCell {
+            board: Board(board),
+            cadres: c.0.iter().sum(),
+            buckets: keys
+                .iter()
+                .zip(&c.0)
+                .map(|(key, n)| CountBucket {
+                    key: (*key).to_owned(),
+                    cadres: *n,
+                })
+                .collect(),
+        };
+        Ok(CadreCounts {
+            total: cell(b.total),
+            by_board: b.by_board.into_iter().map(cell).collect(),
+        })
+    }
+}
+
+fn coverage_cell((board, c): (crate::db::entities::board::Model, stats::Coverage)) -> CoverageCell {
+    CoverageCell {
+        board: Board(board),
+        eligible: c.eligible,
+        examined: c.examined,
+        rate: rate(c.examined, c.eligible),
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ExamCoverage {
+    pub total: CoverageCell,
+    pub by_board: Vec<CoverageCell>,
+}
+
+#[derive(SimpleObject)]
+pub struct CoverageCell {
+    pub board: Board,
+    /// Cadres due an exam in the campaigns.
+    pub eligible: i64,
+    /// Of those, cadres examined in the campaigns.
+    pub examined: i64,
+    /// `examined / eligible`, 0 when nobody is eligible.
+    pub rate: f64,
+}
+
+#[derive(SimpleObject)]
+pub struct HealthClassDistribution {
+    pub total: ClassCell,
+    pub by_board: Vec<ClassCell>,
+}
+
+#[derive(SimpleObject)]
+pub struct ClassCell {
+    pub board: Board,
+    /// One entry per class, in order (A, B1, B2, C, D or I–V), zeros included.
+    pub classes: Vec<ClassCount>,
+    /// Cadres with a class in the year (the sum of `classes`).
+    pub classified: i64,
+    /// Living cadres with no exam recording the class in the year.
+    pub unclassified: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct ClassCount {
+    pub class: String,
+    pub cadres: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct ConditionPrevalence {
+    pub total: PrevalenceCell,
+    pub by_board: Vec<PrevalenceCell>,
+}
+
+#[derive(SimpleObject)]
+pub struct PrevalenceCell {
+    pub board: Board,
+    /// Living cadres: the denominator of every rate.
+    pub cadres: i64,
+    /// One entry per code asked for, in the order asked.
+    pub conditions: Vec<ConditionCount>,
+}
+
+#[derive(SimpleObject)]
+pub struct ConditionCount {
+    /// The ICD-10 code or prefix, upper-case.
+    pub code: String,
+    /// Living cadres with an active condition under `code`.
+    pub cadres: i64,
+    pub rate: f64,
+}
+
+#[derive(SimpleObject)]
+pub struct ClinicActivity {
+    pub total: ActivityCell,
+    pub by_board: Vec<ActivityCell>,
+}
+
+#[derive(SimpleObject)]
+pub struct ActivityCell {
+    pub board: Board,
+    pub visits: i64,
+    pub prescriptions: i64,
+    pub referrals: i64,
+    pub buckets: Vec<ActivityBucket>,
+}
+
+#[derive(SimpleObject)]
+pub struct ActivityBucket {
+    /// The bucket's first day (a Monday for weeks, the 1st for months).
+    pub start: Date,
+    pub visits: i64,
+    pub prescriptions: i64,
+    pub referrals: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct VaccinationCoverage {
+    pub total: VaccinationCell,
+    pub by_board: Vec<VaccinationCell>,
+}
+
+#[derive(SimpleObject)]
+pub struct VaccinationCell {
+    pub board: Board,
+    /// Living cadres: the denominator of every rate.
+    pub cadres: i64,
+    /// Cadres with at least dose 1, 2 and 3.
+    pub doses: Vec<DoseCount>,
+}
+
+#[derive(SimpleObject)]
+pub struct DoseCount {
+    pub dose: i32,
+    /// Living cadres who have had at least this dose.
+    pub cadres: i64,
+    pub rate: f64,
+}
+
+#[derive(SimpleObject)]
+pub struct CadreCounts {
+    pub total: CountCell,
+    pub by_board: Vec<CountCell>,
+}
+
+#[derive(SimpleObject)]
+pub struct CountCell {
+    pub board: Board,
+    /// All cadres of the row (the sum of `buckets`).
+    pub cadres: i64,
+    /// One entry per key, in a fixed order, zeros included.
+    pub buckets: Vec<CountBucket>,
+}
+
+#[derive(SimpleObject)]
+pub struct CountBucket {
+    pub key: String,
+    pub cadres: i64,
+}

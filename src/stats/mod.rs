@@ -1,0 +1,148 @@
+//! Aggregate queries for dashboards.
+//!
+//! Every figure is a `GROUP BY` computed by the database, on tables read through
+//! [`ScopedDb::select_from`], so the viewer's scope is ANDed into each table the query touches
+//! (and, on PostgreSQL, row-level security applies to the same reads). Each statistic groups by
+//! one tenant key of the board it is about: `province_code` for the central board (one group
+//! per province, null for the centre's own cadres), `district_code` for a province (one per
+//! district, null for the province's own) and for a district (its own rows only). Rust only
+//! places those group rows next to the board they belong to, fills in zeros for children with
+//! no rows, and adds the rows up into the total; rates are divisions of two such counts.
+
+mod queries;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::auth::Viewer;
+use crate::boards::BoardTree;
+use crate::db::entities::board;
+use crate::domain::BoardLevel;
+use crate::error::{AppError, AppResult};
+use crate::scope::Scope;
+
+pub use queries::*;
+
+/// The board a statistic is about, with its children: the rows of every `byBoard`.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub board: board::Model,
+    /// The board's subtree, which every query is narrowed to (inside the viewer's scope).
+    pub within: Scope,
+    /// Its direct children, ordered by code.
+    pub children: Vec<board::Model>,
+}
+
+impl Subject {
+    /// The board that `statistics(boardCode)` answers for.
+    ///
+    /// - No code: the viewer's own board.
+    /// - A board inside the viewer's scope: that board.
+    /// - A board above the viewer's (their province, or `TW`): everything of it the viewer may
+    ///   see is their own board's subtree, so the answer is exactly the viewer's own board's.
+    /// - Anything else (another province or district, or a code that does not exist):
+    ///   `NOT_FOUND`, the same error with the same message, so nobody can probe the tree.
+    pub fn resolve(viewer: &Viewer, boards: &BoardTree, code: Option<&str>) -> AppResult<Subject> {
+        let requested = match code {
+            None => &viewer.board,
+            Some(code) => boards.get(code).ok_or(AppError::NotFound)?,
+        };
+        let requested_scope = Scope::of_board(requested)?;
+        let board = if viewer.scope.covers(&requested_scope) {
+            requested
+        } else if requested_scope.covers(&viewer.scope) {
+            &viewer.board
+        } else {
+            return Err(AppError::NotFound);
+        };
+        Ok(Subject {
+            within: Scope::of_board(board)?,
+            children: boards.children(&board.code).to_vec(),
+            board: board.clone(),
+        })
+    }
+
+    /// Which board a group key (the value of [`Subject::group_column`]) belongs to, as an index
+    /// into [`Subject::boards`]: 0 for the board's own rows, 1.. for its children.
+    fn slot(&self, key: Option<&str>) -> AppResult<usize> {
+        match key {
+            None => Ok(0),
+            Some(code) if code == self.board.code => Ok(0),
+            Some(code) => self
+                .children
+                .iter()
+                .position(|c| c.code == code)
+                .map(|i| i + 1)
+                .ok_or_else(|| {
+                    AppError::Internal(format!(
+                        "a row keyed {code} lies under {} but not in a child board",
+                        self.board.code
+                    ))
+                }),
+        }
+    }
+
+    /// The board's own row first, then each child.
+    pub fn boards(&self) -> impl Iterator<Item = &board::Model> {
+        std::iter::once(&self.board).chain(self.children.iter())
+    }
+
+    /// Whether rows group by province (the centre) or by district (a province or district).
+    fn groups_by_province(&self) -> bool {
+        self.board.level == BoardLevel::Central
+    }
+}
+
+/// A figure that adds up across boards.
+pub trait Tally: Default + Clone {
+    fn add(&mut self, other: &Self);
+}
+
+/// A statistic for the whole board (`total`) and for each of its rows (`by_board`: the board's
+/// own cadres first, then every direct child, zeros included). The rows add up to the total.
+#[derive(Debug, Clone)]
+pub struct Breakdown<T> {
+    pub total: (board::Model, T),
+    pub by_board: Vec<(board::Model, T)>,
+}
+
+impl<T: Tally> Breakdown<T> {
+    fn new(subject: &Subject, cells: Vec<T>) -> Self {
+        let mut total = T::default();
+        for cell in &cells {
+            total.add(cell);
+        }
+        Breakdown {
+            total: (subject.board.clone(), total),
+            by_board: subject.boards().cloned().zip(cells).collect(),
+        }
+    }
+}
+
+/// One cell per row of `subject`, all zero.
+fn blank<T: Tally>(subject: &Subject) -> Vec<T> {
+    vec![T::default(); subject.children.len() + 1]
+}
+
+/// `examined / eligible`, 0 when nobody is eligible.
+pub fn rate(part: i64, whole: i64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// The date `years` years before `day` (29 February becomes 28 February).
+fn years_before(day: NaiveDate, years: i32) -> NaiveDate {
+    let year = day.year() - years;
+    NaiveDate::from_ymd_opt(year, day.month(), day.day())
+        .or_else(|| NaiveDate::from_ymd_opt(year, day.month(), day.day() - 1))
+        .unwrap_or(day)
+}
+
+/// 1 January of `year`; years outside 1900–2200 are bad input.
+fn first_of_year(year: i32) -> AppResult<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, 1, 1)
+        .filter(|_| (1900..=2201).contains(&year))
+        .ok_or_else(|| AppError::bad_input("year", "year must be between 1900 and 2200"))
+}

@@ -4,16 +4,17 @@
 use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{
-    BatchResponse, ErrorExtensionValues, Name, ParseRequestError, PathSegment, Value,
+    BatchRequest, BatchResponse, ErrorExtensionValues, Name, ParseRequestError, PathSegment, Value,
 };
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLBatchRequest;
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -25,11 +26,8 @@ use crate::boards::BoardTree;
 use crate::config::Config;
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::{AppSchema, RequestData, build_schema};
+use crate::graphql::{AppSchema, RequestData, serving_schema};
 use crate::scope::{Actor, write_events};
-
-/// Largest request body accepted (DESIGN: 1 MiB).
-const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// What every request handler shares.
 pub struct AppState {
@@ -52,28 +50,106 @@ impl AppState {
         keys: TokenKeys,
     ) -> AppResult<AppState> {
         let boards = Arc::new(BoardTree::load(&db).await?);
+        let schema = serving_schema(&config);
         Ok(AppState {
             db,
             config: Arc::new(config),
             keys,
             boards,
-            schema: build_schema(),
+            schema,
         })
     }
 }
 
 pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(max_body))
         // Every request gets an `x-request-id` (a client's own is kept), echoed in the response,
         // seen by the trace layer and written on the request's audit events.
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(Arc::new(state))
+}
+
+/// The two response media types of GraphQL over HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    /// `application/graphql-response+json`: the status code tells a request error (400) from
+    /// a response with data (200).
+    GraphQLResponse,
+    /// `application/json`, for older clients: 200 for every well-formed GraphQL response.
+    Json,
+}
+
+impl MediaType {
+    fn header(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            MediaType::GraphQLResponse => "application/graphql-response+json; charset=utf-8",
+            MediaType::Json => "application/json; charset=utf-8",
+        })
+    }
+
+    /// The type the client accepts, by the `Accept` header: highest `q` first, then the order
+    /// written. No header (or an empty one) means `application/json`, as the specification asks
+    /// of servers during its transition; `*/*` and `application/*` get the GraphQL type.
+    fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+        let Some(accept) = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.trim().is_empty())
+        else {
+            return Some(MediaType::Json);
+        };
+        let mut best: Option<(f32, MediaType)> = None;
+        for range in accept.split(',') {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.strip_prefix("q="))
+                .find_map(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let kind = match media.as_str() {
+                "application/graphql-response+json" | "application/*" | "*/*" => {
+                    MediaType::GraphQLResponse
+                }
+                "application/json" => MediaType::Json,
+                _ => continue,
+            };
+            if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+                best = Some((q, kind));
+            }
+        }
+        best.map(|(_, kind)| kind)
+    }
+}
+
+/// A JSON body with the negotiated content type.
+fn reply(status: StatusCode, media: MediaType, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.header());
+    response
+}
+
+/// A response holding one error with `code`.
+fn error_reply(status: StatusCode, media: MediaType, message: &str, code: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    reply(status, media, body.to_string().into_bytes())
+}
+
+fn not_acceptable() -> Response {
+    error_reply(
+        StatusCode::NOT_ACCEPTABLE,
+        MediaType::Json,
+        "accept application/graphql-response+json or application/json",
+        "NOT_ACCEPTABLE",
+    )
 }
 
 /// `GET /graphql`: a query in the URL is executed; a bare GET (a browser) gets GraphiQL.
@@ -85,25 +161,135 @@ async fn graphql_get(State(state): State<Arc<AppState>>, request: Request) -> Re
     if !has_query {
         return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
     }
-    parse_and_execute(&state, request).await
+    let Some(media) = MediaType::negotiate(request.headers()) else {
+        return not_acceptable();
+    };
+    let batch = match get_request(request.uri()) {
+        Some(single) => BatchRequest::Single(single),
+        None => {
+            let err =
+                ParseRequestError::InvalidRequest(std::io::Error::other("bad parameters").into());
+            return Rejection::new(err, state.config.max_body_bytes, media).into_response();
+        }
+    };
+    run(&state, request.headers(), batch, media, true).await
+}
+
+/// The parameters of a GET request, as GraphQL over HTTP names them. (async-graphql's own GET
+/// parser expects `operation_name`, so it is not used.)
+#[derive(serde::Deserialize)]
+struct GetParams {
+    query: String,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    /// JSON, URL-encoded.
+    variables: Option<String>,
+    /// JSON, URL-encoded.
+    extensions: Option<String>,
+}
+
+fn get_request(uri: &axum::http::Uri) -> Option<async_graphql::Request> {
+    let axum::extract::Query(params) = axum::extract::Query::<GetParams>::try_from_uri(uri).ok()?;
+    let mut request = async_graphql::Request::new(params.query);
+    if let Some(name) = params.operation_name.filter(|n| !n.is_empty()) {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        let json: serde_json::Value = serde_json::from_str(&variables).ok()?;
+        request = request.variables(async_graphql::Variables::from_json(json));
+    }
+    if let Some(extensions) = params.extensions {
+        request.extensions = serde_json::from_str(&extensions).ok()?;
+    }
+    Some(request)
 }
 
 /// `POST /graphql`. The body is read here, against the limit, so that a body without
 /// `Content-Length` that runs over it is answered 413 like one that declares its size.
 async fn graphql_post(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return Rejection(ParseRequestError::PayloadTooLarge).into_response();
+    let Some(media) = MediaType::negotiate(request.headers()) else {
+        return not_acceptable();
     };
-    parse_and_execute(&state, Request::from_parts(parts, Body::from(bytes))).await
+    let limit = state.config.max_body_bytes;
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return Rejection::new(ParseRequestError::PayloadTooLarge, limit, media).into_response();
+    };
+    let request = Request::from_parts(parts, Body::from(bytes));
+    let headers = request.headers().clone();
+    let batch = match GraphQLBatchRequest::<ParseRejection>::from_request(request, &()).await {
+        Ok(batch) => batch.into_inner(),
+        Err(ParseRejection(err)) => return Rejection::new(err, limit, media).into_response(),
+    };
+    run(&state, &headers, batch, media, false).await
 }
 
-async fn parse_and_execute(state: &AppState, request: Request) -> Response {
-    let headers = request.headers().clone();
-    match GraphQLBatchRequest::<Rejection>::from_request(request, &()).await {
-        Ok(batch) => execute(state, &headers, batch.into_inner()).await,
-        Err(rejection) => rejection.into_response(),
+/// Checks the request against the HTTP-level limits, then executes it within the time limit.
+async fn run(
+    state: &AppState,
+    headers: &HeaderMap,
+    batch: BatchRequest,
+    media: MediaType,
+    is_get: bool,
+) -> Response {
+    if is_get
+        && batch
+            .iter()
+            .any(|r| changes_data(&r.query, r.operation_name.as_deref()))
+    {
+        // GraphQL over HTTP: GET is for queries only; a mutation must be POSTed.
+        let mut response = error_reply(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            "mutations must be sent with POST",
+            "METHOD_NOT_ALLOWED",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
     }
+    if let BatchRequest::Batch(operations) = &batch
+        && operations.len() > state.config.max_batch
+    {
+        let message = format!(
+            "a batch may hold at most {} operations",
+            state.config.max_batch
+        );
+        return error_reply(StatusCode::BAD_REQUEST, media, &message, "BATCH_TOO_LARGE");
+    }
+    let timeout = state.config.request_timeout;
+    match tokio::time::timeout(timeout, execute(state, headers, batch, media)).await {
+        Ok(response) => response,
+        Err(_) => {
+            // Dropping the request's future drops its transaction, which rolls back.
+            tracing::warn!(?timeout, "request timed out");
+            error_reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                media,
+                "the request took longer than the server allows",
+                "REQUEST_TIMEOUT",
+            )
+        }
+    }
+}
+
+/// Whether the operation a request would run is a mutation (or subscription). A query that
+/// does not parse is left to the executor, which reports it.
+fn changes_data(query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return false;
+    };
+    let kind = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) => ops
+            .values()
+            .next()
+            .filter(|_| ops.len() == 1)
+            .map(|op| op.node.ty),
+    };
+    kind.is_some_and(|ty| ty != OperationType::Query)
 }
 
 /// Runs one HTTP request's operations in one transaction cut to the viewer's scope. The
@@ -114,19 +300,28 @@ async fn parse_and_execute(state: &AppState, request: Request) -> Response {
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
-    batch: async_graphql::BatchRequest,
+    batch: BatchRequest,
+    media: MediaType,
 ) -> Response {
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let viewer = match state.keys.viewer(authorization, &state.boards) {
         Ok(viewer) => viewer,
-        Err(err) => return error_response(StatusCode::UNAUTHORIZED, err),
+        Err(err) => return error_response(StatusCode::UNAUTHORIZED, media, err),
     };
-    let db = match db::begin_request(&state.db, viewer.scope.clone(), state.config.app_filter).await
+    let db = match db::begin_request(
+        &state.db,
+        viewer.scope.clone(),
+        state.config.app_filter,
+        state.config.request_timeout,
+    )
+    .await
     {
         Ok(db) => Arc::new(db),
-        Err(err) => return error_response(StatusCode::SERVICE_UNAVAILABLE, AppError::from(err)),
+        Err(err) => {
+            return error_response(StatusCode::SERVICE_UNAVAILABLE, media, AppError::from(err));
+        }
     };
     let actor = Actor {
         subject: viewer.subject.clone(),
@@ -160,19 +355,48 @@ async fn execute(
                 Ok::<_, AppError>(())
             };
             if let Err(err) = written.await {
-                return error_response(StatusCode::INTERNAL_SERVER_ERROR, err);
+                return error_response(StatusCode::INTERNAL_SERVER_ERROR, media, err);
             }
         }
         Ok(_) => {}
         // A commit that lost a race (SQLite) is a conflict to retry, not a server fault.
-        Err(err @ AppError::Conflict(_)) => return error_response(StatusCode::CONFLICT, err),
-        Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, err),
+        Err(err @ AppError::Conflict(_)) => {
+            return error_response(StatusCode::CONFLICT, media, err);
+        }
+        Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, media, err),
     }
     for r in responses(&mut response) {
         add_missing_codes(r);
         null_refused_fields(r);
     }
-    GraphQLResponse::from(response).into_response()
+    graphql_reply(&response, media)
+}
+
+/// The GraphQL response with the status GraphQL over HTTP asks for: with
+/// `application/graphql-response+json`, 400 when the request never reached execution (it did
+/// not parse, failed validation, or broke a limit: no data and no error with a path);
+/// otherwise 200.
+fn graphql_reply(response: &BatchResponse, media: MediaType) -> Response {
+    let request_error = |r: &async_graphql::Response| {
+        r.data == Value::Null && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty())
+    };
+    let failed = match response {
+        BatchResponse::Single(r) => request_error(r),
+        BatchResponse::Batch(rs) => !rs.is_empty() && rs.iter().all(request_error),
+    };
+    let status = if failed && media == MediaType::GraphQLResponse {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    match serde_json::to_vec(response) {
+        Ok(body) => reply(status, media, body),
+        Err(err) => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            media,
+            AppError::Internal(format!("serialising a response: {err}")),
+        ),
+    }
 }
 
 /// Errors raised by async-graphql itself (syntax, validation, argument coercion) carry no
@@ -231,10 +455,9 @@ fn responses(response: &mut BatchResponse) -> &mut [async_graphql::Response] {
     }
 }
 
-fn error_response(status: StatusCode, err: AppError) -> Response {
+fn error_response(status: StatusCode, media: MediaType, err: AppError) -> Response {
     let async_err: async_graphql::Error = err.clone().into();
-    let body = json!({ "errors": [{ "message": async_err.message, "extensions": { "code": err.code() } }] });
-    (status, Json(body)).into_response()
+    error_reply(status, media, &async_err.message, err.code())
 }
 
 /// `GET /readyz`: the database answers.
@@ -248,21 +471,40 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-/// Why a request body could not be read as GraphQL, answered without echoing parser internals.
-pub struct Rejection(ParseRequestError);
+/// The extractor's error, kept whole for [`Rejection`].
+struct ParseRejection(ParseRequestError);
 
-impl From<ParseRequestError> for Rejection {
+impl From<ParseRequestError> for ParseRejection {
     fn from(err: ParseRequestError) -> Self {
-        Rejection(err)
+        ParseRejection(err)
+    }
+}
+
+impl IntoResponse for ParseRejection {
+    fn into_response(self) -> Response {
+        StatusCode::BAD_REQUEST.into_response()
+    }
+}
+
+/// Why a request body could not be read as GraphQL, answered without echoing parser internals.
+struct Rejection {
+    err: ParseRequestError,
+    limit: usize,
+    media: MediaType,
+}
+
+impl Rejection {
+    fn new(err: ParseRequestError, limit: usize, media: MediaType) -> Self {
+        Rejection { err, limit, media }
     }
 }
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        let (status, message) = match self.0 {
+        let (status, message) = match self.err {
             ParseRequestError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("request body exceeds {MAX_BODY_BYTES} bytes"),
+                format!("request body exceeds {} bytes", self.limit),
             ),
             ParseRequestError::UnsupportedBatch => (
                 StatusCode::BAD_REQUEST,
@@ -273,8 +515,6 @@ impl IntoResponse for Rejection {
                 "the request body is not a GraphQL request".into(),
             ),
         };
-        let body =
-            json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
-        (status, Json(body)).into_response()
+        error_reply(status, self.media, &message, "BAD_REQUEST")
     }
 }

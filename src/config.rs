@@ -67,6 +67,73 @@ pub struct Config {
     )]
     pub max_page_size: u32,
 
+    /// Deepest nesting of fields a query may have.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_MAX_DEPTH",
+        default_value_t = 10,
+        global = true
+    )]
+    pub max_depth: usize,
+
+    /// Highest complexity a query may have: each field costs 1, and a connection costs its
+    /// `first` (or `last`, default 20) times what one of its rows costs.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_MAX_COMPLEXITY",
+        default_value_t = 20_000,
+        global = true
+    )]
+    pub max_complexity: usize,
+
+    /// Most aliased fields a request may hold (fragments counted where they are spread).
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_MAX_ALIASES",
+        default_value_t = 30,
+        global = true
+    )]
+    pub max_aliases: usize,
+
+    /// Most operations in one batched request.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_MAX_BATCH",
+        default_value_t = 10,
+        global = true
+    )]
+    pub max_batch: usize,
+
+    /// Largest request body accepted, in bytes; larger ones get HTTP 413.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_MAX_BODY_BYTES",
+        default_value_t = 1024 * 1024,
+        global = true
+    )]
+    pub max_body_bytes: usize,
+
+    /// Longest a request may run (`15s`, `500ms`); on PostgreSQL each statement is also cut
+    /// off at this time (`statement_timeout`).
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_REQUEST_TIMEOUT",
+        default_value = "15s",
+        value_parser = humantime::parse_duration,
+        global = true
+    )]
+    pub request_timeout: std::time::Duration,
+
+    /// Whether the schema answers introspection (`__schema`, `__type`); `false` turns it off.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_INTROSPECTION",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub introspection: bool,
+
     /// Never set in the service (no flag, no variable): a test turns the application's scope
     /// filter off to prove that row-level security alone holds on PostgreSQL.
     #[doc(hidden)]

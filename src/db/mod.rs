@@ -38,13 +38,37 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 
 /// Opens a request's transaction, cut to `scope` for the resolvers (the application filter) and,
 /// on PostgreSQL, for the database too (row-level security).
+///
+/// On PostgreSQL every statement of the request is also cut off after `timeout`
+/// (`SET LOCAL statement_timeout`), so a runaway query stops in the database, not only in the
+/// server that gave up waiting for it.
 pub async fn begin_request(
     db: &DatabaseConnection,
     scope: Scope,
     filter: AppFilter,
+    timeout: Duration,
 ) -> Result<ScopedDb, DbErr> {
     let tx = begin_scoped(db, &scope).await?;
+    set_statement_timeout(&tx, timeout).await?;
     Ok(ScopedDb::new(scope, filter, tx))
+}
+
+/// `SET LOCAL statement_timeout` on PostgreSQL (whole milliseconds, at least 1); nothing on
+/// SQLite, whose statements run in-process and are bounded by the request timeout alone.
+pub async fn set_statement_timeout(
+    tx: &DatabaseTransaction,
+    timeout: Duration,
+) -> Result<(), DbErr> {
+    if tx.get_database_backend() == DatabaseBackend::Postgres {
+        let millis = timeout.as_millis().clamp(1, i32::MAX as u128).to_string();
+        tx.execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT set_config('statement_timeout', $1, true)",
+            [millis.into()],
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 /// A transaction bound to `scope` at the database, as every request's is.

@@ -2,16 +2,22 @@
 //! the request's scoped transaction (so they see exactly what the viewer may see).
 
 use std::collections::HashMap;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use crate::db::entities::{board, cadre, clinic_visit, exam_campaign, health_exam, prescription};
+use crate::db::entities::{
+    board, cadre, chronic_condition, clinic_visit, consultation, exam_campaign, health_exam,
+    prescription, referral, vaccination,
+};
 use crate::error::AppError;
-use crate::scope::ScopedDb;
+use crate::graphql::page::{self, Ordering, PageArgs};
+use crate::graphql::types;
+use crate::scope::{ScopedDb, Tenant};
 
 /// Loads rows by key through the request's [`ScopedDb`].
 pub struct ScopedLoader {
@@ -170,5 +176,200 @@ impl Loader<CampaignKey> for ScopedLoader {
             .all(exam_campaign::Entity::find().filter(exam_campaign::Column::Id.is_in(ids)))
             .await?;
         Ok(rows.into_iter().map(|r| (CampaignKey(r.id), r)).collect())
+    }
+}
+
+/// A kind of record kept on a cadre, listed newest first under `cadre { ... }`.
+pub trait History: Tenant {
+    /// The column naming the cadre.
+    const CADRE: Self::Column;
+    /// The cadre a row belongs to.
+    fn cadre_of(row: &Self::Model) -> Uuid;
+    /// The order of the cadre's list.
+    fn order() -> Ordering<Self>;
+}
+
+macro_rules! history {
+    ($($module:ident => $order:expr),+ $(,)?) => {
+        $(impl History for $module::Entity {
+            const CADRE: Self::Column = $module::Column::CadreId;
+            fn cadre_of(row: &Self::Model) -> Uuid {
+                row.cadre_id
+            }
+            fn order() -> Ordering<Self> {
+                $order
+            }
+        })+
+    };
+}
+
+history!(
+    health_exam => types::HealthExam::order(),
+    chronic_condition => types::ChronicCondition::order(),
+    clinic_visit => types::ClinicVisit::order(),
+    referral => types::Referral::order(),
+    consultation => types::Consultation::order(),
+    vaccination => types::Vaccination::order(),
+);
+
+/// One page (by `args`) of a cadre's records of kind `E`.
+pub struct HistoryKey<E> {
+    pub cadre: Uuid,
+    pub args: PageArgs,
+    kind: PhantomData<fn() -> E>,
+}
+
+impl<E> HistoryKey<E> {
+    pub fn new(cadre: Uuid, args: PageArgs) -> Self {
+        HistoryKey {
+            cadre,
+            args,
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<E> Clone for HistoryKey<E> {
+    fn clone(&self) -> Self {
+        HistoryKey::new(self.cadre, self.args.clone())
+    }
+}
+
+impl<E> PartialEq for HistoryKey<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cadre == other.cadre && self.args == other.args
+    }
+}
+
+impl<E> Eq for HistoryKey<E> {}
+
+impl<E> std::hash::Hash for HistoryKey<E> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.cadre.hash(state);
+        self.args.hash(state);
+    }
+}
+
+/// How many records of kind `E` a cadre has (a nested connection's `totalCount`).
+pub struct HistoryCountKey<E> {
+    pub cadre: Uuid,
+    kind: PhantomData<fn() -> E>,
+}
+
+impl<E> HistoryCountKey<E> {
+    pub fn new(cadre: Uuid) -> Self {
+        HistoryCountKey {
+            cadre,
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<E> Clone for HistoryCountKey<E> {
+    fn clone(&self) -> Self {
+        HistoryCountKey::new(self.cadre)
+    }
+}
+
+impl<E> PartialEq for HistoryCountKey<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cadre == other.cadre
+    }
+}
+
+impl<E> Eq for HistoryCountKey<E> {}
+
+impl<E> std::hash::Hash for HistoryCountKey<E> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.cadre.hash(state);
+    }
+}
+
+/// The alias of the rows a ranking subquery counts.
+const PRIOR: &str = "prior";
+
+impl<E> Loader<HistoryKey<E>> for ScopedLoader
+where
+    E: History,
+    E::Model: Clone + Send + Sync,
+{
+    type Value = Vec<E::Model>;
+    type Error = AppError;
+
+    /// Keys asking for the same page shape (the usual case: every cadre of a list asks for its
+    /// first page) are answered by ONE statement: the rows of all those cadres that have fewer
+    /// than `size + 1` rows of the same cadre before them in the order. The rank is a
+    /// correlated count on the `(cadre_id, date, id)` index, portable to SQLite and
+    /// PostgreSQL; a cadre has tens of records, not thousands.
+    async fn load(
+        &self,
+        keys: &[HistoryKey<E>],
+    ) -> Result<HashMap<HistoryKey<E>, Self::Value>, AppError> {
+        let order = E::order();
+        let table = E::default().table_name().to_owned();
+        let mut groups: HashMap<&PageArgs, Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            groups.entry(&key.args).or_default().push(key.cadre);
+        }
+        let mut out = HashMap::new();
+        for (args, cadres) in groups {
+            let mut query = E::find().filter(E::CADRE.is_in(cadres.iter().copied()));
+            // With a cursor, only rows beyond it make the page, and only they compete for it.
+            let mut competing = Condition::all();
+            if let Some(parts) = &args.cursor {
+                let bad = || page::bad_cursor_in(args.cursor_field());
+                query = query.filter(order.beyond(parts, args.backward).ok_or_else(bad)?);
+                competing = order
+                    .beyond_in(Some(PRIOR), parts, args.backward)
+                    .ok_or_else(bad)?;
+            }
+            // How many rows of the same cadre come before this one.
+            let rank = Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from_as(E::default(), Alias::new(PRIOR))
+                .and_where(
+                    Expr::col((Alias::new(PRIOR), E::CADRE))
+                        .equals((Alias::new(table.as_str()), E::CADRE)),
+                )
+                .cond_where(order.precedes(PRIOR, &table, args.backward))
+                .cond_where(competing)
+                .to_owned();
+            query = query.filter(Expr::from(rank).lt(Expr::val(args.size as i64 + 1)));
+            let rows = self.db.all(order.sorted(query, args.backward)).await?;
+            let mut by_cadre: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+            for row in rows {
+                by_cadre.entry(E::cadre_of(&row)).or_default().push(row);
+            }
+            for cadre in cadres {
+                let rows = by_cadre.remove(&cadre).unwrap_or_default();
+                out.insert(HistoryKey::new(cadre, args.clone()), rows);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl<E> Loader<HistoryCountKey<E>> for ScopedLoader
+where
+    E: History,
+    E::Model: Sync,
+{
+    type Value = u64;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[HistoryCountKey<E>],
+    ) -> Result<HashMap<HistoryCountKey<E>, u64>, AppError> {
+        let cadres = keys.iter().map(|k| k.cadre);
+        let counts = self
+            .db
+            .count_by(E::find().filter(E::CADRE.is_in(cadres)), E::CADRE)
+            .await?;
+        let mut out: HashMap<_, _> = keys.iter().map(|k| (k.clone(), 0)).collect();
+        for (cadre, n) in counts {
+            out.insert(HistoryCountKey::new(cadre), u64::try_from(n).unwrap_or(0));
+        }
+        Ok(out)
     }
 }

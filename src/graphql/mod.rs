@@ -1,5 +1,6 @@
 //! The GraphQL API: schema builder, request context and the root split by domain.
 
+pub mod limits;
 pub mod loaders;
 mod mutation;
 pub mod page;
@@ -9,7 +10,7 @@ mod types;
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, EmptySubscription, Guard, Schema};
 
 use crate::auth::Viewer;
@@ -24,10 +25,26 @@ pub use query::Query;
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Builds the schema. Per-request data (viewer, scoped database, loaders) is attached by the
-/// HTTP handler as [`RequestData`].
+/// The schema as exported (`cadre-health schema`): every type, no limits. Serving uses
+/// [`serving_schema`].
 pub fn build_schema() -> AppSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish()
+}
+
+/// The schema the server runs, with the configured limits and introspection setting.
+/// Per-request data (viewer, scoped database, loaders) is attached by the HTTP handler as
+/// [`RequestData`].
+pub fn serving_schema(config: &Config) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_complexity(config.max_complexity)
+        .extension(limits::Limits {
+            max_aliases: config.max_aliases,
+            max_depth: config.max_depth,
+        });
+    if !config.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
 }
 
 /// What a request carries into resolvers.
@@ -35,7 +52,9 @@ pub struct RequestData {
     pub viewer: Viewer,
     /// The request's transaction, cut to the viewer's scope.
     pub db: Arc<ScopedDb>,
-    pub loader: DataLoader<ScopedLoader>,
+    /// Batches nested lookups, and remembers what this request has loaded, so a list's
+    /// resolver can prefetch what its rows' fields will ask for (see `Cadre::prefetch`).
+    pub loader: DataLoader<ScopedLoader, HashMapCache>,
     /// The whole board tree, for resolving codes in filters (never returned as such).
     pub boards: Arc<BoardTree>,
     pub config: Arc<Config>,
@@ -48,7 +67,11 @@ impl RequestData {
         boards: Arc<BoardTree>,
         config: Arc<Config>,
     ) -> Self {
-        let loader = DataLoader::new(ScopedLoader { db: db.clone() }, tokio::spawn);
+        let loader = DataLoader::with_cache(
+            ScopedLoader { db: db.clone() },
+            tokio::spawn,
+            HashMapCache::default(),
+        );
         RequestData {
             viewer,
             db,

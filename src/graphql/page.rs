@@ -11,7 +11,7 @@ use async_graphql::{Context, OutputType, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, SimpleExpr};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, SimpleExpr};
 use sea_orm::{EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select, Value};
 use uuid::Uuid;
 
@@ -114,7 +114,8 @@ impl PageArgs {
         })
     }
 
-    fn cursor_field(&self) -> &'static str {
+    /// The argument that carried the cursor.
+    pub fn cursor_field(&self) -> &'static str {
         if self.backward { "before" } else { "after" }
     }
 }
@@ -143,7 +144,7 @@ pub fn bad_cursor() -> AppError {
     bad_cursor_in("after")
 }
 
-fn bad_cursor_in(field: &str) -> AppError {
+pub fn bad_cursor_in(field: &str) -> AppError {
     AppError::bad_input(field, format!("{field} is not a cursor this API issued"))
 }
 
@@ -198,6 +199,16 @@ impl<E: EntityTrait> Ordering<E> {
     /// Rows strictly after the key `parts` in this order (before it when `backward`):
     /// `k1 > v1 OR (k1 = v1 AND k2 > v2) ...`, which the ordering's index serves.
     pub fn beyond(&self, parts: &[String], backward: bool) -> Option<Condition> {
+        self.beyond_in(None, parts, backward)
+    }
+
+    /// [`Self::beyond`] for the rows of table alias `table` (a subquery's), or unqualified.
+    pub fn beyond_in(
+        &self,
+        table: Option<&str>,
+        parts: &[String],
+        backward: bool,
+    ) -> Option<Condition> {
         if parts.len() != self.keys.len() {
             return None;
         }
@@ -207,23 +218,51 @@ impl<E: EntityTrait> Ordering<E> {
             .zip(parts)
             .map(|(k, p)| k.kind.value(p))
             .collect::<Option<Vec<_>>>()?;
+        let col = |c: E::Column| match table {
+            Some(t) => Expr::col((Alias::new(t), c)),
+            None => Expr::col(c),
+        };
         let mut any = Condition::any();
         for i in 0..self.keys.len() {
             let mut all = Condition::all();
             for (key, value) in self.keys[..i].iter().zip(&values) {
-                all = all.add(Expr::col(key.col).eq(value.clone()));
+                all = all.add(col(key.col).eq(value.clone()));
             }
             let key = &self.keys[i];
-            let col = Expr::col(key.col);
             let value = values[i].clone();
             let step: SimpleExpr = if key.descending != backward {
-                col.lt(value)
+                col(key.col).lt(value)
             } else {
-                col.gt(value)
+                col(key.col).gt(value)
             };
             any = any.add(all.add(step));
         }
         Some(any)
+    }
+
+    /// Row `a` comes before row `b` in this order (after it when `backward`), the two rows
+    /// named by table aliases: how a batched loader ranks a cadre's rows without a window
+    /// function.
+    pub fn precedes(&self, a: &str, b: &str, backward: bool) -> Condition {
+        let mut any = Condition::any();
+        for i in 0..self.keys.len() {
+            let mut all = Condition::all();
+            for key in &self.keys[..i] {
+                all = all.add(Expr::col((Alias::new(a), key.col)).equals((Alias::new(b), key.col)));
+            }
+            let key = &self.keys[i];
+            let (col_a, col_b) = (
+                Expr::col((Alias::new(a), key.col)),
+                Expr::col((Alias::new(b), key.col)),
+            );
+            let step = if key.descending != backward {
+                col_a.gt(col_b)
+            } else {
+                col_a.lt(col_b)
+            };
+            any = any.add(all.add(step));
+        }
+        any
     }
 
     /// `query` ordered this way (reversed when `backward`).

@@ -15,7 +15,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, Query, SelectStatemen
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend,
     DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryResult,
-    Select,
+    QuerySelect, Select,
 };
 use tokio::sync::RwLock;
 use uuid::Uuid;
@@ -521,6 +521,25 @@ impl ScopedDb {
     {
         let tx = self.tx.read().await;
         Ok(self.restrict(query).count(open(&tx)?).await?)
+    }
+
+    /// How many rows of `query` inside the scope share each value of the UUID column `by`
+    /// (values with no rows are absent): one statement for many parents' `totalCount`.
+    pub async fn count_by<E: Tenant>(
+        &self,
+        query: Select<E>,
+        by: E::Column,
+    ) -> AppResult<Vec<(uuid::Uuid, i64)>> {
+        let tx = self.tx.read().await;
+        Ok(self
+            .restrict(query)
+            .select_only()
+            .column(by)
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .group_by(by)
+            .into_tuple::<(uuid::Uuid, i64)>()
+            .all(open(&tx)?)
+            .await?)
     }
 
     /// A `SELECT ... FROM <E's table> AS table WHERE <viewer's scope> AND <within>`, the only

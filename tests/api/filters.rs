@@ -405,3 +405,26 @@ async fn exams_visits_and_referrals_filter_on_dates_kind_class_and_status() {
         assert_eq!(count(q).await, expected, "referrals {filter}");
     }
 }
+
+#[tokio::test]
+async fn search_is_backed_by_a_trigram_index_on_the_folded_name_on_postgres() {
+    let app = TestApp::spawn().await;
+    if !app.is_postgres() {
+        return; // SQLite searches its few thousand cadres through the tenant index.
+    }
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'cadres' AND indexname = 'cadres_name_trgm'",
+        ))
+        .await
+        .expect("query")
+        .expect("the trigram index exists");
+    let def: String = row.try_get("", "indexdef").expect("indexdef");
+    assert!(
+        def.contains("gin") && def.contains("name_folded gin_trgm_ops"),
+        "{def}"
+    );
+}

@@ -39,18 +39,28 @@ pub struct TestApp {
 impl TestApp {
     /// A fresh, migrated database with the board tree and nothing else.
     pub async fn spawn() -> TestApp {
-        TestApp::spawn_with(|_| {}).await
+        Self::spawn_custom(|_| {}, |_| {}).await
     }
 
     /// [`TestApp::spawn`] with settings changed by `configure`.
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_custom(configure, |_| {}).await
+    }
+
+    /// Like `spawn`, with settings changed by `configure` and the connection by `connection`
+    /// (a statement counter, say) before the app is built on it.
+    pub async fn spawn_custom(
+        configure: impl FnOnce(&mut Config),
+        connection: impl FnOnce(&mut DatabaseConnection),
+    ) -> TestApp {
         let database = TestDatabase::create().await;
-        let db = db::connect(&database.url)
+        let mut db = db::connect(&database.url)
             .await
             .expect("connect to the test database");
         db::migrate(&db).await.expect("migrate the test database");
         let mut config = test_config(&database.url);
         configure(&mut config);
+        connection(&mut db);
         Self::on(db, config, TEST_SECRET.as_bytes(), Some(database)).await
     }
 
@@ -124,6 +134,15 @@ impl TestApp {
 
     /// Sends a raw HTTP request through the router.
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let (status, _, body) = self.send_full(request).await;
+        (status, body)
+    }
+
+    /// Sends a raw HTTP request through the router; the answer's headers too.
+    pub async fn send_full(
+        &self,
+        request: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, Value) {
         let response = self
             .router
             .clone()
@@ -131,6 +150,7 @@ impl TestApp {
             .await
             .expect("router answers");
         let status = response.status();
+        let headers = response.headers().clone();
         let bytes = response
             .into_body()
             .collect()
@@ -139,7 +159,7 @@ impl TestApp {
             .to_bytes();
         let body = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-        (status, body)
+        (status, headers, body)
     }
 
     /// Adds a cadre on `board` directly in the database (the write API comes later).

@@ -1065,8 +1065,16 @@ fn tenant_types(schema: &Schema, world: &World) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_answer_ever_leaves_the_viewers_scope() {
-    let hunt = Hunt::new(TestApp::seeded().await).await;
+    let hunt = Hunt::new(TestApp::seeded_with(unlimited).await).await;
     hunt.run(cases());
+}
+
+/// The hunt checks scope, not the query-shape limits (`limits.rs` does): its random queries
+/// must all run, so depth, complexity and aliases are lifted.
+fn unlimited(config: &mut cadre_health::config::Config) {
+    config.max_depth = 1_000;
+    config.max_complexity = usize::MAX;
+    config.max_aliases = 10_000;
 }
 
 /// The same hunt with the application's scope filter off: on PostgreSQL, row-level security
@@ -1076,7 +1084,11 @@ async fn row_level_security_alone_keeps_every_answer_in_scope() {
     if crate::helpers::TestDatabase::postgres_admin_url().is_none() {
         return;
     }
-    let app = TestApp::seeded_with(|config| config.app_filter = AppFilter::Off).await;
+    let app = TestApp::seeded_with(|config| {
+        unlimited(config);
+        config.app_filter = AppFilter::Off;
+    })
+    .await;
     let hunt = Hunt::new(app).await;
     hunt.run(cases());
 }

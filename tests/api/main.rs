@@ -8,8 +8,11 @@ mod auth;
 mod filters;
 mod first_run;
 mod fixtures;
+mod graphql_http;
 mod http;
 mod leaks;
+mod limits;
+mod n_plus_one;
 mod records;
 mod rls;
 mod schema;
@@ -17,3 +20,9 @@ mod scope;
 mod statistics;
 mod write_rules;
 mod writes;
+
+/// A query over the default complexity limit (100 cadres × 100 exams each).
+pub fn limits_query() -> String {
+    "{ cadres(first: 100) { edges { node { exams(first: 100) { edges { node { id } } } } } } }"
+        .into()
+}

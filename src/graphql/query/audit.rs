@@ -57,7 +57,11 @@ impl AuditEventFilter {
 impl AuditQuery {
     /// An audit event by ID, or null when absent or outside the viewer's scope. Admins only.
     #[graphql(guard = "Admin")]
-    async fn audit_event(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<AuditEvent>> {
+    async fn audit_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record\'s ID.")] id: ID,
+    ) -> AppResult<Option<AuditEvent>> {
         let id = parse_id("id", &id)?;
         let row = request(ctx)?
             .db

@@ -29,6 +29,7 @@ pub struct CadreFilter {
     pub status: Option<CadreStatus>,
     /// Which committee manages them.
     pub management_tier: Option<ManagementTier>,
+    /// Male or female.
     pub gender: Option<Gender>,
     /// Born in this year or later.
     pub born_from_year: Option<i32>,
@@ -62,8 +63,10 @@ pub enum CadreOrderField {
 /// How to sort the cadre directory.
 #[derive(InputObject, Default)]
 pub struct CadreOrder {
+    /// What to sort on (default: name).
     #[graphql(default)]
     pub field: CadreOrderField,
+    /// Ascending or descending (default: ascending).
     #[graphql(default)]
     pub direction: SortDirection,
 }
@@ -262,7 +265,11 @@ fn order(by: &CadreOrder) -> Ordering<cadre::Entity> {
 #[Object]
 impl CadreQuery {
     /// A cadre by ID, or null when absent or outside the viewer's scope.
-    async fn cadre(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Cadre>> {
+    async fn cadre(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record\'s ID.")] id: ID,
+    ) -> AppResult<Option<Cadre>> {
         let req = request(ctx)?;
         let id = parse_id("id", &id)?;
         Ok(req
@@ -293,7 +300,17 @@ impl CadreQuery {
             .apply(req, cadre::Entity::find())
             .await?;
         let order = order(&order_by.unwrap_or_default());
-        page::fetch(ctx, &req.db, query, &order, &args, Cadre::listed).await
+        let total = if page::wants_total(ctx) {
+            req.db.count(query.clone()).await?
+        } else {
+            0
+        };
+        let rows = req.db.all(order.page_query(query, &args)?).await?;
+        let node = ctx.look_ahead().field("edges").field("node");
+        // The extra row fetched to tell whether there is a next page is not shown.
+        let shown = &rows[..rows.len().min(args.size as usize)];
+        Cadre::prefetch(ctx, node, shown).await?;
+        Ok(page::connection(rows, &args, total, &order, Cadre::listed))
     }
 }
 

@@ -78,7 +78,11 @@ pub struct ExamCampaignFilter {
 impl ExamQuery {
     /// A health exam by ID, or null when absent or outside the viewer's scope.
     #[graphql(guard = "Clinical")]
-    async fn health_exam(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<HealthExam>> {
+    async fn health_exam(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record\'s ID.")] id: ID,
+    ) -> AppResult<Option<HealthExam>> {
         let req = request(ctx)?;
         let id = parse_id("id", &id)?;
         Ok(req
@@ -115,7 +119,11 @@ impl ExamQuery {
     }
 
     /// An exam campaign by ID, or null when absent or outside the viewer's scope.
-    async fn exam_campaign(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<ExamCampaign>> {
+    async fn exam_campaign(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record\'s ID.")] id: ID,
+    ) -> AppResult<Option<ExamCampaign>> {
         let req = request(ctx)?;
         let id = parse_id("id", &id)?;
         Ok(req

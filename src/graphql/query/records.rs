@@ -64,7 +64,7 @@ impl RecordQuery {
     async fn chronic_condition(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The record\'s ID.")] id: ID,
     ) -> AppResult<Option<ChronicCondition>> {
         let id = parse_id("id", &id)?;
         let row = request(ctx)?
@@ -104,7 +104,11 @@ impl RecordQuery {
 
     /// A clinic visit by ID, or null when absent or outside the viewer's scope.
     #[graphql(guard = "Clinical")]
-    async fn clinic_visit(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<ClinicVisit>> {
+    async fn clinic_visit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record\'s ID.")] id: ID,
+    ) -> AppResult<Option<ClinicVisit>> {
         let id = parse_id("id", &id)?;
         let row = request(ctx)?
             .db
@@ -153,7 +157,11 @@ impl RecordQuery {
 
     /// A prescription by ID, or null when absent or outside the viewer's scope.
     #[graphql(guard = "Clinical")]
-    async fn prescription(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Prescription>> {
+    async fn prescription(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record\'s ID.")] id: ID,
+    ) -> AppResult<Option<Prescription>> {
         let id = parse_id("id", &id)?;
         let row = request(ctx)?
             .db
@@ -185,7 +193,11 @@ impl RecordQuery {
 
     /// A referral by ID, or null when absent or outside the viewer's scope.
     #[graphql(guard = "Clinical")]
-    async fn referral(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Referral>> {
+    async fn referral(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record\'s ID.")] id: ID,
+    ) -> AppResult<Option<Referral>> {
         let id = parse_id("id", &id)?;
         let row = request(ctx)?
             .db
@@ -237,7 +249,11 @@ impl RecordQuery {
 
     /// A consultation by ID, or null when absent or outside the viewer's scope.
     #[graphql(guard = "Clinical")]
-    async fn consultation(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Consultation>> {
+    async fn consultation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record\'s ID.")] id: ID,
+    ) -> AppResult<Option<Consultation>> {
         let id = parse_id("id", &id)?;
         let row = request(ctx)?
             .db
@@ -269,7 +285,11 @@ impl RecordQuery {
 
     /// A vaccine dose by ID, or null when absent or outside the viewer's scope.
     #[graphql(guard = "Clinical")]
-    async fn vaccination(&self, ctx: &Context<'_>, id: ID) -> AppResult<Option<Vaccination>> {
+    async fn vaccination(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record\'s ID.")] id: ID,
+    ) -> AppResult<Option<Vaccination>> {
         let id = parse_id("id", &id)?;
         let row = request(ctx)?
             .db

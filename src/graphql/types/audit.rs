@@ -36,6 +36,7 @@ impl AuditEvent {
 
 #[Object]
 impl AuditEvent {
+    /// The record\'s ID (a UUID v7), stable and never reused.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

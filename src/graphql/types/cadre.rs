@@ -1,5 +1,4 @@
 use async_graphql::{Context, ID, Object, OutputType};
-use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::db::entities::{
@@ -7,11 +6,12 @@ use crate::db::entities::{
 };
 use crate::domain::{CadreStatus, Gender, ManagementTier};
 use crate::error::{AppError, AppResult};
-use crate::graphql::loaders::{CadreKey, LatestExamKey};
-use crate::graphql::page::{self, Ordering, Page, PageArgs};
+use crate::graphql::loaders::{
+    BoardKey, CadreKey, CampaignKey, History, HistoryCountKey, HistoryKey, LatestExamKey,
+};
+use crate::graphql::page::{self, Page, PageArgs};
 use crate::graphql::scalars::Date;
 use crate::graphql::{Clinical, request};
-use crate::scope::Tenant;
 
 use super::{
     Board, ChronicCondition, ClinicVisit, Consultation, HealthExam, Referral, Vaccination,
@@ -55,6 +55,7 @@ fn mask(value: &str) -> String {
 
 #[Object]
 impl Cadre {
+    /// The record\'s ID (a UUID v7), stable and never reused.
     async fn id(&self) -> ID {
         ID(self.row.id.to_string())
     }
@@ -140,15 +141,9 @@ impl Cadre {
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<HealthExam>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        self.history(
-            ctx,
-            health_exam::Column::CadreId,
-            HealthExam::order(),
-            args,
-            HealthExam,
-        )
-        .await
-        .map(Some)
+        self.history::<health_exam::Entity, _>(ctx, args, HealthExam)
+            .await
+            .map(Some)
     }
 
     /// Chronic conditions, most recently diagnosed first.
@@ -165,16 +160,9 @@ impl Cadre {
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<ChronicCondition>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        let order = ChronicCondition::order();
-        self.history(
-            ctx,
-            chronic_condition::Column::CadreId,
-            order,
-            args,
-            ChronicCondition,
-        )
-        .await
-        .map(Some)
+        self.history::<chronic_condition::Entity, _>(ctx, args, ChronicCondition)
+            .await
+            .map(Some)
     }
 
     /// Clinic visits, most recent first.
@@ -191,15 +179,9 @@ impl Cadre {
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<ClinicVisit>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        self.history(
-            ctx,
-            clinic_visit::Column::CadreId,
-            ClinicVisit::order(),
-            args,
-            ClinicVisit,
-        )
-        .await
-        .map(Some)
+        self.history::<clinic_visit::Entity, _>(ctx, args, ClinicVisit)
+            .await
+            .map(Some)
     }
 
     /// Referrals to higher-level hospitals, most recent first.
@@ -216,15 +198,9 @@ impl Cadre {
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<Referral>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        self.history(
-            ctx,
-            referral::Column::CadreId,
-            Referral::order(),
-            args,
-            Referral,
-        )
-        .await
-        .map(Some)
+        self.history::<referral::Entity, _>(ctx, args, Referral)
+            .await
+            .map(Some)
     }
 
     /// Expert-council consultations, most recent first.
@@ -241,16 +217,9 @@ impl Cadre {
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<Consultation>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        let order = Consultation::order();
-        self.history(
-            ctx,
-            consultation::Column::CadreId,
-            order,
-            args,
-            Consultation,
-        )
-        .await
-        .map(Some)
+        self.history::<consultation::Entity, _>(ctx, args, Consultation)
+            .await
+            .map(Some)
     }
 
     /// Vaccine doses, most recent first.
@@ -267,14 +236,64 @@ impl Cadre {
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<Vaccination>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        let order = Vaccination::order();
-        self.history(ctx, vaccination::Column::CadreId, order, args, Vaccination)
+        self.history::<vaccination::Entity, _>(ctx, args, Vaccination)
             .await
             .map(Some)
     }
 }
 
 impl Cadre {
+    /// Loads, in one statement per field, what the selection `node` (a cadre's, in a list)
+    /// will ask of each of `rows`: board, latest exam, and each nested history with its
+    /// paging arguments. The rows' resolvers then find it in the request's loader cache, so a
+    /// list's statement count does not depend on how the executor happens to interleave them
+    /// with the loader's batching delay.
+    pub async fn prefetch(
+        ctx: &Context<'_>,
+        node: async_graphql::Lookahead<'_>,
+        rows: &[cadre::Model],
+    ) -> AppResult<()> {
+        let req = request(ctx)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let clinical = req.viewer.role.reads_clinical();
+        let board = node.field("board");
+        if board.exists() {
+            let codes = rows.iter().map(|c| BoardKey(c.board_code.clone()));
+            let boards = req.loader.load_many(codes).await?;
+            if board.field("parent").exists() {
+                let parents = boards.values().filter_map(|b| b.parent_code.clone());
+                req.loader.load_many(parents.map(BoardKey)).await?;
+            }
+        }
+        if !clinical {
+            return Ok(());
+        }
+        let latest = node.field("latestExam");
+        if latest.exists() {
+            let exams = req
+                .loader
+                .load_many(rows.iter().map(|c| LatestExamKey(c.id)))
+                .await?;
+            if latest.field("campaign").exists() {
+                let campaigns = exams.values().filter_map(|e| e.campaign_id);
+                req.loader.load_many(campaigns.map(CampaignKey)).await?;
+            }
+        }
+        let max = u64::from(req.config.max_page_size);
+        let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
+        prefetch_history::<health_exam::Entity>(req, node.field("exams"), &ids, max).await?;
+        prefetch_history::<chronic_condition::Entity>(req, node.field("conditions"), &ids, max)
+            .await?;
+        prefetch_history::<clinic_visit::Entity>(req, node.field("visits"), &ids, max).await?;
+        prefetch_history::<referral::Entity>(req, node.field("referrals"), &ids, max).await?;
+        prefetch_history::<consultation::Entity>(req, node.field("consultations"), &ids, max)
+            .await?;
+        prefetch_history::<vaccination::Entity>(req, node.field("vaccinations"), &ids, max).await?;
+        Ok(())
+    }
+
     /// The cadre a visible record belongs to. A record in scope always has its cadre in scope,
     /// so a miss is a broken invariant.
     pub async fn of(ctx: &Context<'_>, id: Uuid) -> AppResult<Cadre> {
@@ -288,23 +307,32 @@ impl Cadre {
             })
     }
 
-    /// One page of this cadre's records of kind `E`.
+    /// One page of this cadre's records of kind `E`, through the per-request loaders: the
+    /// cadres of a list ask together, and each kind is one statement for all of them (one
+    /// more for `totalCount` when selected).
     async fn history<E, T>(
         &self,
         ctx: &Context<'_>,
-        cadre_column: E::Column,
-        order: Ordering<E>,
         args: PageArgs,
         node: impl Fn(E::Model) -> T,
     ) -> AppResult<Page<T>>
     where
-        E: Tenant,
-        E::Model: Sync,
+        E: History,
+        E::Model: Clone + Send + Sync,
         T: OutputType,
     {
         let req = request(ctx)?;
-        let query = E::find().filter(cadre_column.eq(self.row.id));
-        page::fetch(ctx, &req.db, query, &order, &args, node).await
+        let key = HistoryKey::<E>::new(self.row.id, args.clone());
+        let total = if page::wants_total(ctx) {
+            req.loader
+                .load_one(HistoryCountKey::<E>::new(self.row.id))
+                .await?
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        let rows = req.loader.load_one(key).await?.unwrap_or_default();
+        Ok(page::connection(rows, &args, total, &E::order(), node))
     }
 }
 
@@ -315,4 +343,62 @@ mod tests {
         assert_eq!(super::mask("040085001234"), "********1234");
         assert_eq!(super::mask("123"), "123");
     }
+}
+
+/// Prefetches each selection of one nested history field (aliases may ask for different
+/// pages). Arguments that do not parse are left for the field itself to report.
+async fn prefetch_history<E>(
+    req: &crate::graphql::RequestData,
+    field: async_graphql::Lookahead<'_>,
+    cadres: &[Uuid],
+    max: u64,
+) -> AppResult<()>
+where
+    E: History,
+    E::Model: Clone + Send + Sync,
+{
+    for selection in field.selection_fields() {
+        let Ok(arguments) = selection.arguments() else {
+            continue;
+        };
+        let int = |name: &str| {
+            arguments
+                .iter()
+                .find(|(n, _)| n.as_str() == name)
+                .and_then(|(_, v)| match v {
+                    async_graphql::Value::Number(n) => {
+                        n.as_i64().and_then(|n| i32::try_from(n).ok())
+                    }
+                    _ => None,
+                })
+        };
+        let text = |name: &str| {
+            arguments
+                .iter()
+                .find(|(n, _)| n.as_str() == name)
+                .and_then(|(_, v)| match v {
+                    async_graphql::Value::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+        };
+        let Ok(args) = PageArgs::check(
+            max,
+            int("first"),
+            text("after"),
+            int("last"),
+            text("before"),
+        ) else {
+            continue;
+        };
+        let keys = cadres
+            .iter()
+            .map(|&c| HistoryKey::<E>::new(c, args.clone()));
+        req.loader.load_many(keys).await?;
+        let wants_total = selection.selection_set().any(|f| f.name() == "totalCount");
+        if wants_total {
+            let keys = cadres.iter().map(|&c| HistoryCountKey::<E>::new(c));
+            req.loader.load_many(keys).await?;
+        }
+    }
+    Ok(())
 }

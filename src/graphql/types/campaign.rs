@@ -35,6 +35,7 @@ impl ExamCampaign {
 
 #[Object]
 impl ExamCampaign {
+    /// The record\'s ID (a UUID v7), stable and never reused.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

@@ -38,6 +38,7 @@ impl HealthExam {
 
 #[Object]
 impl HealthExam {
+    /// The record\'s ID (a UUID v7), stable and never reused.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

@@ -58,6 +58,7 @@ impl ChronicCondition {
 
 #[Object]
 impl ChronicCondition {
+    /// The record\'s ID (a UUID v7), stable and never reused.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -119,6 +120,7 @@ impl ClinicVisit {
 
 #[Object]
 impl ClinicVisit {
+    /// The record\'s ID (a UUID v7), stable and never reused.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -191,6 +193,7 @@ impl Prescription {
 
 #[Object]
 impl Prescription {
+    /// The record\'s ID (a UUID v7), stable and never reused.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -253,6 +256,7 @@ impl Referral {
 
 #[Object]
 impl Referral {
+    /// The record\'s ID (a UUID v7), stable and never reused.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -313,6 +317,7 @@ impl Consultation {
 
 #[Object]
 impl Consultation {
+    /// The record\'s ID (a UUID v7), stable and never reused.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -368,6 +373,7 @@ impl Vaccination {
 
 #[Object]
 impl Vaccination {
+    /// The record\'s ID (a UUID v7), stable and never reused.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }

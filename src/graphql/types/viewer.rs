@@ -16,6 +16,7 @@ impl ViewerInfo {
         Ok(request(ctx)?.viewer.subject.clone())
     }
 
+    /// What the user may do: analyst, clinician or admin.
     async fn role(&self, ctx: &Context<'_>) -> AppResult<Role> {
         Ok(request(ctx)?.viewer.role)
     }

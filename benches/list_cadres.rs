@@ -1,0 +1,149 @@
+//! Benchmark: a provincial clinician lists 50 cadres of their province with each one's board
+//! and latest exam, through the real router (token check, scoped transaction, GraphQL), on the
+//! seeded demo data. A bench binary, not a timed test:
+//!
+//! ```sh
+//! cargo bench --bench list_cadres                     # SQLite, a fresh seeded file
+//! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/cadre_bench cargo bench --bench list_cadres
+//! ```
+//!
+//! A database that already holds cadres is used as it is; an empty one is migrated and seeded
+//! (`Scale::Demo`, ~4,400 cadres, ~1,500 in Nghệ An). Prints min / median / p95 / mean per
+//! request for the first page, a page deep into the list (page N should cost what page 1
+//! costs), and a name search.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use cadre_health::app::{AppState, router};
+use cadre_health::auth::TokenKeys;
+use cadre_health::db::{self, entities::cadre};
+use cadre_health::domain::Role;
+use clap::Parser;
+use http_body_util::BodyExt;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const SECRET: &[u8] = b"bench-secret-bench-secret-bench-secret-0123";
+const ROUNDS: usize = 200;
+
+const LIST: &str = "query ($after: String) { cadres(first: 50, after: $after) { totalCount
+    pageInfo { endCursor } edges { node { id fullName status
+    board { code name } latestExam { examinedOn cadreClass generalClass systolicMmhg } } } } }";
+
+const SEARCH: &str = r#"{ cadres(first: 50, filter: {search: "nguyen van"}) { totalCount
+    edges { node { id fullName board { code } latestExam { examinedOn cadreClass } } } } }"#;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.db").display()
+        )
+    });
+    let db = db::connect(&url).await?;
+    db::migrate(&db).await?;
+    let cadres = {
+        let tx = db::begin_system(&db).await?;
+        cadre::Entity::find().count(&tx).await?
+    };
+    if cadres == 0 {
+        let started = Instant::now();
+        cadre_health::seed::seed(&db, cadre_health::seed::Scale::Demo).await?;
+        eprintln!("seeded demo data in {:.1?}", started.elapsed());
+    }
+    let mut config = cadre_health::cli::Cli::parse_from(["cadre-health"]).config;
+    config.database_url = Some(url.clone());
+    let keys = TokenKeys::hs256(SECRET);
+    let token = keys
+        .issue("40", Role::Clinician, "bench", Duration::from_secs(3600))
+        .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+    let state = AppState::new(db, config, TokenKeys::hs256(SECRET))
+        .await
+        .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+    let app = router(state);
+    let backend = if url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+
+    let ask = |query: &'static str, variables: Value| {
+        let app = app.clone();
+        let token = token.clone();
+        async move {
+            let request = Request::post("/graphql")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::from(
+                    json!({ "query": query, "variables": variables }).to_string(),
+                ))?;
+            let response = app.oneshot(request).await?;
+            let bytes = response.into_body().collect().await?.to_bytes();
+            let body: Value = serde_json::from_slice(&bytes)?;
+            anyhow::ensure!(body.get("errors").is_none(), "errors: {body}");
+            Ok::<Value, anyhow::Error>(body)
+        }
+    };
+
+    // The cursor of page 20 (rows 951-1000), for the deep-page case.
+    let mut after = Value::Null;
+    for _ in 0..19 {
+        let body = ask(LIST, json!({ "after": after })).await?;
+        after = body["data"]["cadres"]["pageInfo"]["endCursor"].clone();
+    }
+    let first = ask(LIST, json!({ "after": null })).await?;
+    println!(
+        "{backend}: province 40 has {} cadres in scope; {} on a page",
+        first["data"]["cadres"]["totalCount"],
+        first["data"]["cadres"]["edges"]
+            .as_array()
+            .map_or(0, Vec::len)
+    );
+
+    for (name, query, variables) in [
+        (
+            "page 1 of 50, board + latest exam",
+            LIST,
+            json!({ "after": null }),
+        ),
+        (
+            "page 20 of 50, board + latest exam",
+            LIST,
+            json!({ "after": after }),
+        ),
+        (
+            "search \"nguyen van\", 50, board + latest exam",
+            SEARCH,
+            json!({}),
+        ),
+    ] {
+        for _ in 0..20 {
+            ask(query, variables.clone()).await?;
+        }
+        let mut times = Vec::with_capacity(ROUNDS);
+        for _ in 0..ROUNDS {
+            let started = Instant::now();
+            ask(query, variables.clone()).await?;
+            times.push(started.elapsed());
+        }
+        times.sort();
+        let mean = times.iter().sum::<Duration>() / ROUNDS as u32;
+        println!(
+            "{backend} | {name:<46} | min {:>6.2} ms | median {:>6.2} ms | p95 {:>6.2} ms | mean {:>6.2} ms",
+            ms(times[0]),
+            ms(times[ROUNDS / 2]),
+            ms(times[ROUNDS * 95 / 100]),
+            ms(mean)
+        );
+    }
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

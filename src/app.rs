@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::auth::TokenKeys;
@@ -25,6 +26,7 @@ use crate::config::Config;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::graphql::{AppSchema, RequestData, build_schema};
+use crate::scope::{Actor, write_events};
 
 /// Largest request body accepted (DESIGN: 1 MiB).
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -66,7 +68,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Every request gets an `x-request-id` (a client's own is kept), echoed in the response,
+        // seen by the trace layer and written on the request's audit events.
+        .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(Arc::new(state))
 }
 
@@ -102,6 +108,9 @@ async fn parse_and_execute(state: &AppState, request: Request) -> Response {
 
 /// Runs one HTTP request's operations in one transaction cut to the viewer's scope. The
 /// transaction commits only when every operation succeeded, so a rejected request writes nothing.
+/// The request's audit events are written in the same transaction just before it commits; when
+/// it rolls back but part of the data still reached the client, only its clinical reads are
+/// kept, in a transaction of their own.
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -119,6 +128,16 @@ async fn execute(
         Ok(db) => Arc::new(db),
         Err(err) => return error_response(StatusCode::SERVICE_UNAVAILABLE, AppError::from(err)),
     };
+    let actor = Actor {
+        subject: viewer.subject.clone(),
+        board: viewer.board.code.clone(),
+        role: viewer.role.as_str(),
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let scope = viewer.scope.clone();
     let data = Arc::new(RequestData::new(
         viewer,
         db.clone(),
@@ -126,8 +145,28 @@ async fn execute(
         state.config.clone(),
     ));
     let mut response = state.schema.execute_batch(batch.data(data)).await;
-    if let Err(err) = db.finish(response.is_ok()).await {
-        return error_response(StatusCode::INTERNAL_SERVER_ERROR, err);
+    // Data that reached the client despite an error (a partial answer) was read: its clinical
+    // reads are audited even though the transaction rolls back. A rejected mutation answers
+    // `data: null` and leaves nothing.
+    let delivered = responses(&mut response)
+        .iter()
+        .any(|r| !matches!(r.data, Value::Null));
+    match db.finish_audited(response.is_ok(), &actor).await {
+        Ok(reads) if !reads.is_empty() && delivered => {
+            let written = async {
+                let tx = db::begin_scoped(&state.db, &scope).await?;
+                write_events(&tx, &actor, reads.iter()).await?;
+                tx.commit().await?;
+                Ok::<_, AppError>(())
+            };
+            if let Err(err) = written.await {
+                return error_response(StatusCode::INTERNAL_SERVER_ERROR, err);
+            }
+        }
+        Ok(_) => {}
+        // A commit that lost a race (SQLite) is a conflict to retry, not a server fault.
+        Err(err @ AppError::Conflict(_)) => return error_response(StatusCode::CONFLICT, err),
+        Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, err),
     }
     for r in responses(&mut response) {
         add_missing_codes(r);

@@ -22,6 +22,7 @@ mod m20261122_000012_create_audit_events;
 mod m20261122_000013_row_level_security;
 mod m20261122_000014_create_campaign_enrolments;
 mod m20261122_000015_index_health_exams_by_date;
+mod m20261122_000050_audit_append_only;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000013_row_level_security::Migration),
             Box::new(m20261122_000014_create_campaign_enrolments::Migration),
             Box::new(m20261122_000015_index_health_exams_by_date::Migration),
+            Box::new(m20261122_000050_audit_append_only::Migration),
         ]
     }
 }

@@ -37,6 +37,17 @@ impl Viewer {
         }
     }
 
+    /// Refuses roles that write nothing (analysts).
+    pub fn require_writer(&self) -> AppResult<()> {
+        if self.role.reads_clinical() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "write records (analysts read statistics only)",
+            ))
+        }
+    }
+
     /// Refuses every role but `admin`.
     pub fn require_admin(&self) -> AppResult<()> {
         if self.role == Role::Admin {

@@ -3,6 +3,7 @@
 
 mod enums;
 mod name;
+pub mod valid;
 
 pub use enums::*;
 pub use name::{fold_name, search_terms};

@@ -1,6 +1,7 @@
 //! The GraphQL API: schema builder, request context and the root split by domain.
 
 pub mod loaders;
+mod mutation;
 pub mod page;
 mod query;
 pub mod scalars;
@@ -9,7 +10,7 @@ mod types;
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Guard, Schema};
+use async_graphql::{Context, EmptySubscription, Guard, Schema};
 
 use crate::auth::Viewer;
 use crate::boards::BoardTree;
@@ -18,14 +19,15 @@ use crate::error::{AppError, AppResult};
 use crate::scope::ScopedDb;
 use loaders::ScopedLoader;
 
+pub use mutation::Mutation;
 pub use query::Query;
 
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema. Per-request data (viewer, scoped database, loaders) is attached by the
 /// HTTP handler as [`RequestData`].
 pub fn build_schema() -> AppSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish()
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish()
 }
 
 /// What a request carries into resolvers.

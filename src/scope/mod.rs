@@ -5,12 +5,22 @@
 //! unscoped door. (On PostgreSQL, row-level security enforces the same rule a second time; see
 //! `db::begin_request`.)
 
+mod audit;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryResult, Select,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryResult,
+    Select,
 };
 use tokio::sync::RwLock;
+use uuid::Uuid;
+
+pub use audit::{Actor, Change, write_events};
 
 use crate::db::entities::{self, board};
 use crate::domain::BoardLevel;
@@ -105,6 +115,84 @@ impl Scope {
 pub trait Tenant: EntityTrait {
     const PROVINCE: Self::Column;
     const DISTRICT: Self::Column;
+
+    /// For a clinical record: the cadre it is about and its tenant keys, so that reading it is
+    /// audited. `None` for everything else (the directory, campaigns, boards, the audit trail).
+    fn clinical_read(_row: &Self::Model) -> Option<(Uuid, TenantKeys)> {
+        None
+    }
+}
+
+/// The tenant keys a board's rows carry: the board, its province and its district.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantKeys {
+    pub board: String,
+    pub province: Option<String>,
+    pub district: Option<String>,
+}
+
+impl TenantKeys {
+    /// The keys of rows owned by `board`. The only source of tenant keys on writes: never the
+    /// client.
+    pub fn of_board(board: &board::Model) -> Self {
+        TenantKeys {
+            board: board.code.clone(),
+            province: board.province_code.clone(),
+            district: board.district_code.clone(),
+        }
+    }
+}
+
+/// A row the API writes: a tenant row with a UUID, a version and bookkeeping.
+pub trait TenantRow {
+    fn row_id(&self) -> Uuid;
+    fn keys(&self) -> TenantKeys;
+    fn set_keys(&mut self, keys: &TenantKeys);
+    fn version(&self) -> i32;
+    /// Bumps the version and the update time, as every write of the row does.
+    fn next_version(&mut self);
+    /// The cadre the row is about (the cadre itself for a cadre), for the audit trail.
+    fn cadre_of(&self) -> Option<Uuid>;
+}
+
+/// A clinical record: it belongs to one cadre and moves with them on a transfer.
+pub trait CadreRecord: Tenant {
+    const CADRE: Self::Column;
+    const BOARD: Self::Column;
+    const VERSION: Self::Column;
+}
+
+macro_rules! tenant_row {
+    ($table:ident, $cadre:expr) => {
+        impl TenantRow for entities::$table::Model {
+            fn row_id(&self) -> Uuid {
+                self.id
+            }
+            fn keys(&self) -> TenantKeys {
+                TenantKeys {
+                    board: self.board_code.clone(),
+                    province: self.province_code.clone(),
+                    district: self.district_code.clone(),
+                }
+            }
+            fn set_keys(&mut self, keys: &TenantKeys) {
+                self.board_code = keys.board.clone();
+                self.province_code = keys.province.clone();
+                self.district_code = keys.district.clone();
+            }
+            fn version(&self) -> i32 {
+                self.version
+            }
+            fn next_version(&mut self) {
+                self.version += 1;
+                self.updated_at = Utc::now();
+            }
+            fn cadre_of(&self) -> Option<Uuid> {
+                let cadre: fn(&Self) -> Option<Uuid> = $cadre;
+                cadre(self)
+            }
+        }
+    };
 }
 
 macro_rules! tenant_tables {
@@ -116,19 +204,40 @@ macro_rules! tenant_tables {
     };
 }
 
-tenant_tables!(
-    board,
-    cadre,
-    campaign_enrolment,
+macro_rules! clinical_tables {
+    ($($table:ident),+) => {
+        $(impl Tenant for entities::$table::Entity {
+            const PROVINCE: Self::Column = entities::$table::Column::ProvinceCode;
+            const DISTRICT: Self::Column = entities::$table::Column::DistrictCode;
+
+            fn clinical_read(row: &Self::Model) -> Option<(Uuid, TenantKeys)> {
+                Some((row.cadre_id, row.keys()))
+            }
+        }
+
+        impl CadreRecord for entities::$table::Entity {
+            const CADRE: Self::Column = entities::$table::Column::CadreId;
+            const BOARD: Self::Column = entities::$table::Column::BoardCode;
+            const VERSION: Self::Column = entities::$table::Column::Version;
+        }
+
+        tenant_row!($table, |r| Some(r.cadre_id));)+
+    };
+}
+
+tenant_tables!(board, cadre, campaign_enrolment, exam_campaign, audit_event);
+tenant_row!(cadre, |r| Some(r.id));
+tenant_row!(exam_campaign, |_| None);
+tenant_row!(campaign_enrolment, |r| Some(r.cadre_id));
+
+clinical_tables!(
     chronic_condition,
-    exam_campaign,
     health_exam,
     clinic_visit,
     prescription,
     referral,
     consultation,
-    vaccination,
-    audit_event
+    vaccination
 );
 
 /// Whether the application ANDs the scope into every query. Always [`AppFilter::On`] in the
@@ -151,6 +260,16 @@ pub struct ScopedDb {
     filter: AppFilter,
     /// `None` once the request has finished. Reads share the lock; finishing takes it whole.
     tx: RwLock<Option<DatabaseTransaction>>,
+    /// The request's audit events, written in one insert when the request finishes.
+    trail: Mutex<Trail>,
+}
+
+/// What a request leaves in the audit trail: its changes, in order, and the cadres whose
+/// clinical records it read (once each, however many rows).
+#[derive(Default)]
+struct Trail {
+    changes: Vec<Change>,
+    reads: BTreeMap<Uuid, TenantKeys>,
 }
 
 impl ScopedDb {
@@ -159,6 +278,7 @@ impl ScopedDb {
             scope,
             filter,
             tx: RwLock::new(Some(tx)),
+            trail: Mutex::new(Trail::default()),
         }
     }
 
@@ -176,13 +296,222 @@ impl ScopedDb {
     /// Every row of `query` that lies inside the scope.
     pub async fn all<E: Tenant>(&self, query: Select<E>) -> AppResult<Vec<E::Model>> {
         let tx = self.tx.read().await;
-        Ok(self.restrict(query).all(open(&tx)?).await?)
+        let rows = self.restrict(query).all(open(&tx)?).await?;
+        self.note_reads::<E>(&rows);
+        Ok(rows)
     }
 
     /// The first row of `query` inside the scope, or `None`: absent and out of scope look alike.
     pub async fn one<E: Tenant>(&self, query: Select<E>) -> AppResult<Option<E::Model>> {
         let tx = self.tx.read().await;
-        Ok(self.restrict(query).one(open(&tx)?).await?)
+        let row = self.restrict(query).one(open(&tx)?).await?;
+        self.note_reads::<E>(row.as_slice());
+        Ok(row)
+    }
+
+    /// The tenant keys of `board` when the viewer may write there; `NOT_FOUND` otherwise, as
+    /// for anything outside the scope.
+    pub fn keys_for(&self, board: &board::Model) -> AppResult<TenantKeys> {
+        let keys = TenantKeys::of_board(board);
+        self.check_keys(&keys)?;
+        Ok(keys)
+    }
+
+    fn check_keys(&self, keys: &TenantKeys) -> AppResult<()> {
+        if self
+            .scope
+            .contains(keys.province.as_deref(), keys.district.as_deref())
+        {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// Inserts `row`, whose tenant keys the caller took from a board or a cadre through this
+    /// module, and notes `action` in the audit trail with the names of the fields given.
+    /// A row outside the scope is `NOT_FOUND` and nothing is written; a uniqueness clash is
+    /// `CONFLICT` with the message `clash`.
+    pub async fn insert<E>(
+        &self,
+        row: E::Model,
+        action: &str,
+        fields: &[&str],
+        clash: &str,
+    ) -> AppResult<E::Model>
+    where
+        E: Tenant,
+        E::Model: TenantRow + IntoActiveModel<E::ActiveModel> + Clone,
+        E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    {
+        self.check_keys(&row.keys())?;
+        {
+            let tx = self.tx.read().await;
+            E::insert(row.clone().into_active_model())
+                .exec_without_returning(open(&tx)?)
+                .await
+                .map_err(|e| AppError::from_write(e, clash))?;
+        }
+        self.note_change(Change::of::<E, _>(&row, action, fields));
+        Ok(row)
+    }
+
+    /// Writes `row` over the stored row with its ID, only if the stored version is still
+    /// `read_version` (the one the client read) and the row is in the scope, before and after:
+    /// `UPDATE ... WHERE id = ? AND version = ? AND <scope>`. No row matched means someone else
+    /// changed it first: `CONFLICT`, nothing written. The new version is `read_version + 1`.
+    pub async fn update<E>(
+        &self,
+        mut row: E::Model,
+        read_version: i32,
+        action: &str,
+        fields: &[&str],
+        clash: &str,
+    ) -> AppResult<E::Model>
+    where
+        E: Tenant,
+        E::Model: TenantRow + IntoActiveModel<E::ActiveModel> + Clone,
+        E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+        E::Column: From<TenantColumn>,
+    {
+        self.check_keys(&row.keys())?;
+        let id = row.row_id();
+        row.next_version();
+        let updated = {
+            let tx = self.tx.read().await;
+            let active = row.clone().into_active_model().reset_all();
+            self.restrict_update(
+                E::update_many()
+                    .set(active)
+                    .filter(E::Column::from(TenantColumn::Id).eq(id))
+                    .filter(E::Column::from(TenantColumn::Version).eq(read_version)),
+            )
+            .exec(open(&tx)?)
+            .await
+            .map_err(|e| AppError::from_write(e, clash))?
+            .rows_affected
+        };
+        if updated == 0 {
+            return Err(stale());
+        }
+        self.note_change(Change::of::<E, _>(&row, action, fields));
+        Ok(row)
+    }
+
+    /// Inserts `rows` (each checked against the scope) in batches of 500, noting no audit event
+    /// per row: the caller records one event for the whole batch (a campaign's enrolments).
+    pub async fn insert_batch<E>(&self, rows: Vec<E::Model>, clash: &str) -> AppResult<u64>
+    where
+        E: Tenant,
+        E::Model: TenantRow + IntoActiveModel<E::ActiveModel> + Clone,
+        E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    {
+        for row in &rows {
+            self.check_keys(&row.keys())?;
+        }
+        let tx = self.tx.read().await;
+        let mut written = 0;
+        for chunk in rows.chunks(500) {
+            let models: Vec<E::ActiveModel> = chunk
+                .iter()
+                .cloned()
+                .map(IntoActiveModel::into_active_model)
+                .collect();
+            written += E::insert_many(models)
+                .exec_without_returning(open(&tx)?)
+                .await
+                .map_err(|e| AppError::from_write(e, clash))?;
+        }
+        Ok(written)
+    }
+
+    /// Runs `update` on the rows of `E` inside the scope and returns how many changed. For
+    /// bookkeeping columns only: tenant keys change through [`ScopedDb::update`] and
+    /// [`ScopedDb::move_records`], which check the new keys.
+    pub async fn update_where<E: Tenant>(&self, update: sea_orm::UpdateMany<E>) -> AppResult<u64> {
+        let tx = self.tx.read().await;
+        Ok(self
+            .restrict_update(update)
+            .exec(open(&tx)?)
+            .await
+            .map_err(|e| AppError::from_write(e, "the record changed at the same time"))?
+            .rows_affected)
+    }
+
+    /// Moves every record of kind `E` of `cadre` to the tenant keys `to` (a transfer), bumping
+    /// each row's version. Both ends must be in the scope. Returns how many rows moved.
+    pub async fn move_records<E: CadreRecord>(&self, cadre: Uuid, to: &TenantKeys) -> AppResult<u64>
+    where
+        E::Column: From<TenantColumn>,
+    {
+        self.check_keys(to)?;
+        let tx = self.tx.read().await;
+        let moved = self
+            .restrict_update(
+                E::update_many()
+                    .col_expr(E::BOARD, Expr::value(to.board.clone()))
+                    .col_expr(E::PROVINCE, Expr::value(to.province.clone()))
+                    .col_expr(E::DISTRICT, Expr::value(to.district.clone()))
+                    .col_expr(E::VERSION, Expr::col(E::VERSION).add(1))
+                    .col_expr(
+                        E::Column::from(TenantColumn::UpdatedAt),
+                        Expr::value(Utc::now()),
+                    )
+                    .filter(E::CADRE.eq(cadre)),
+            )
+            .exec(open(&tx)?)
+            .await
+            .map_err(|e| AppError::from_write(e, "the record changed during the transfer"))?
+            .rows_affected;
+        Ok(moved)
+    }
+
+    /// Notes a change for the audit trail (written when the request commits).
+    pub fn note_change(&self, change: Change) {
+        if let Ok(mut trail) = self.trail.lock() {
+            trail.changes.push(change);
+        }
+    }
+
+    fn note_reads<E: Tenant>(&self, rows: &[E::Model]) {
+        let mut reads = rows.iter().filter_map(E::clinical_read).peekable();
+        if reads.peek().is_none() {
+            return;
+        }
+        if let Ok(mut trail) = self.trail.lock() {
+            for (cadre, keys) in reads {
+                trail.reads.entry(cadre).or_insert(keys);
+            }
+        }
+    }
+
+    /// Ends the request. On success its audit events (changes and clinical reads) are written
+    /// in one insert inside the transaction, which then commits. On failure everything rolls
+    /// back, and the clinical reads are returned: the client may still have received data, so
+    /// the caller writes them in a transaction of their own (see `app::execute`).
+    pub async fn finish_audited(&self, commit: bool, actor: &Actor) -> AppResult<Vec<Change>> {
+        let (changes, reads) = match self.trail.lock() {
+            Ok(mut trail) => (
+                std::mem::take(&mut trail.changes),
+                std::mem::take(&mut trail.reads),
+            ),
+            Err(_) => return Err(AppError::Internal("audit trail poisoned".into())),
+        };
+        let reads: Vec<Change> = reads
+            .into_iter()
+            .map(|(cadre, keys)| Change::read(cadre, keys))
+            .collect();
+        if !commit {
+            self.finish(false).await?;
+            return Ok(reads);
+        }
+        {
+            let tx = self.tx.read().await;
+            let events = changes.iter().chain(reads.iter());
+            write_events(open(&tx)?, actor, events).await?;
+        }
+        self.finish(true).await?;
+        Ok(Vec::new())
     }
 
     /// How many rows of `query` lie inside the scope.
@@ -222,11 +551,18 @@ impl ScopedDb {
             return Ok(());
         };
         if commit {
-            tx.commit().await?
+            tx.commit()
+                .await
+                .map_err(|e| AppError::from_write(e, "the request clashed with another"))?
         } else {
             tx.rollback().await?
         }
         Ok(())
+    }
+
+    /// The one place an update is cut to the scope.
+    fn restrict_update<E: Tenant>(&self, update: sea_orm::UpdateMany<E>) -> sea_orm::UpdateMany<E> {
+        update.filter(self.condition::<E>(None))
     }
 
     /// Entity queries (`all`, `one`, `count`), cut to the scope by [`ScopedDb::condition`].
@@ -243,6 +579,47 @@ impl ScopedDb {
             (AppFilter::On, Some(alias)) => self.scope.condition_on::<E>(alias),
         }
     }
+}
+
+/// The bookkeeping columns every tenant table has, for generic writes.
+#[derive(Clone, Copy)]
+pub enum TenantColumn {
+    Id,
+    Version,
+    UpdatedAt,
+}
+
+macro_rules! tenant_columns {
+    ($($table:ident),+) => {
+        $(impl From<TenantColumn> for entities::$table::Column {
+            fn from(c: TenantColumn) -> Self {
+                match c {
+                    TenantColumn::Id => Self::Id,
+                    TenantColumn::Version => Self::Version,
+                    TenantColumn::UpdatedAt => Self::UpdatedAt,
+                }
+            }
+        })+
+    };
+}
+
+tenant_columns!(
+    cadre,
+    exam_campaign,
+    chronic_condition,
+    health_exam,
+    clinic_visit,
+    prescription,
+    referral,
+    consultation,
+    vaccination
+);
+
+/// The answer to a write based on a version someone else has already replaced.
+pub fn stale() -> AppError {
+    AppError::Conflict(
+        "the record has changed since you read it (stale version); read it again and retry".into(),
+    )
 }
 
 /// A query over a tenant table already cut to the viewer's scope (see

@@ -17,7 +17,7 @@
 //! security alone must hold.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use cadre_health::scope::AppFilter;
 use proptest::prelude::*;
@@ -67,6 +67,8 @@ struct World {
     boards: HashMap<String, (Option<String>, Option<String>)>,
     ids: Vec<String>,
     cadres: Vec<Cadre>,
+    /// Audit events at or after this time may not be in `rows` yet.
+    audit_since: chrono::DateTime<chrono::Utc>,
 }
 
 async fn text_rows(db: &DatabaseConnection, sql: &str) -> Vec<Vec<Option<String>>> {
@@ -127,6 +129,7 @@ impl World {
             boards: HashMap::new(),
             ids: vec![],
             cadres: vec![],
+            audit_since: chrono::Utc::now(),
         };
         for row in text_rows(db, "SELECT code, province_code, district_code FROM boards").await {
             let code = row[0].clone().expect("code");
@@ -168,6 +171,32 @@ impl World {
             });
         }
         world
+    }
+
+    /// An audit event written after the world was read.
+    fn add_audit(&mut self, e: cadre_health::db::entities::audit_event::Model) {
+        self.audit_since = self.audit_since.max(e.occurred_at);
+        let id = e.id.to_string();
+        if self.rows.contains_key(&id) {
+            return;
+        }
+        let mut links = HashMap::new();
+        if let Some(entity) = e.entity_id {
+            links.insert("entity_id".to_owned(), entity.to_string());
+        }
+        if let Some(cadre) = e.cadre_id {
+            links.insert("cadre_id".to_owned(), cadre.to_string());
+        }
+        self.ids.push(id.clone());
+        self.rows.insert(
+            id,
+            Row {
+                table: "audit_events".into(),
+                province: e.province_code,
+                district: e.district_code,
+                links,
+            },
+        );
     }
 
     /// Whether a row with these keys lies in the scope of `viewer`'s board (DESIGN, "Tenancy").
@@ -805,7 +834,8 @@ fn field_at_path<'s>(schema: &'s Schema, path: &[Value], data: &Value) -> Option
 
 struct Hunt {
     app: TestApp,
-    world: World,
+    /// The seeded rows, plus the audit events the hunt's own clinical reads append.
+    world: RwLock<World>,
     schema: Schema,
     seen: Mutex<BTreeSet<String>>,
     cursors: Mutex<Vec<String>>,
@@ -819,7 +849,7 @@ impl Hunt {
         let schema = Schema::read(&app).await;
         Hunt {
             app,
-            world,
+            world: RwLock::new(world),
             schema,
             seen: Mutex::default(),
             cursors: Mutex::default(),
@@ -827,6 +857,25 @@ impl Hunt {
         }
     }
 
+    /// Adds the audit events written since the last case (the hunt's clinical reads are
+    /// audited, and those events are rows in scope like any other).
+    async fn refresh_audit(&self) {
+        use cadre_health::db::entities::audit_event;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let since = self.world.read().expect("world").audit_since;
+        let fresh = audit_event::Entity::find()
+            .filter(audit_event::Column::OccurredAt.gte(since))
+            .all(&self.app.db)
+            .await
+            .expect("audit events");
+        let mut world = self.world.write().expect("world");
+        for event in fresh {
+            world.add_audit(event);
+        }
+    }
+
+    // The lock is only ever taken by this one task (cases run one after another).
+    #[allow(clippy::await_holding_lock)]
     async fn case(
         &self,
         viewer: &str,
@@ -834,12 +883,14 @@ impl Hunt {
         seed: u64,
         only: Option<&str>,
     ) -> Result<(), String> {
+        self.refresh_audit().await;
+        let world = self.world.read().expect("world");
         let cursors = self.cursors.lock().expect("cursors").clone();
         let ask = Generator {
             rng: ChaCha8Rng::seed_from_u64(seed),
             viewer,
             schema: &self.schema,
-            world: &self.world,
+            world: &world,
             cursors: &cursors,
         }
         .ask(only);
@@ -868,7 +919,7 @@ impl Hunt {
         }
         let mut checker = Checker {
             schema: &self.schema,
-            world: &self.world,
+            world: &world,
             viewer,
             seen: BTreeSet::new(),
             cursors: vec![],
@@ -886,12 +937,12 @@ impl Hunt {
 
         // Lookups: out of scope answers exactly like an ID that does not exist.
         if let Some(key) = &ask.key {
-            let visible = match self.world.rows.get(key) {
+            let visible = match world.rows.get(key) {
                 Some(row) => {
-                    self.schema.table_of(&root_type, &self.world).as_ref() == Some(&row.table)
-                        && self.world.row_visible(viewer, row)
+                    self.schema.table_of(&root_type, &world).as_ref() == Some(&row.table)
+                        && world.row_visible(viewer, row)
                 }
-                None => root_type == "Board" && self.world.board_visible(viewer, key),
+                None => root_type == "Board" && world.board_visible(viewer, key),
             };
             let forbidden = error_codes(&body).iter().any(|c| c == "FORBIDDEN");
             if !visible && !answer.is_null() {
@@ -967,7 +1018,7 @@ impl Hunt {
             rng: ChaCha8Rng::seed_from_u64(0),
             viewer: "TW",
             schema: &self.schema,
-            world: &self.world,
+            world: &self.world.read().expect("world"),
             cursors: &[],
         }
         .root_fields()
@@ -993,7 +1044,7 @@ impl Hunt {
         let never: Vec<&String> = roots.iter().filter(|f| !asked.contains(*f)).collect();
         assert!(never.is_empty(), "root fields never answered: {never:?}");
         let seen = self.seen.lock().expect("seen");
-        let tenant_types = tenant_types(&self.schema, &self.world);
+        let tenant_types = tenant_types(&self.schema, &self.world.read().expect("world"));
         let unseen: Vec<&String> = tenant_types.iter().filter(|t| !seen.contains(*t)).collect();
         assert!(
             unseen.is_empty(),

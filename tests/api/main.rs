@@ -15,3 +15,5 @@ mod rls;
 mod schema;
 mod scope;
 mod statistics;
+mod write_rules;
+mod writes;

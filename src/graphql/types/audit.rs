@@ -70,7 +70,7 @@ impl AuditEvent {
         &self.0.action
     }
 
-    /// Which kind of record, e.g. `cadre`, `health_exam`.
+    /// Which kind of record: its table, e.g. `cadres`, `health_exams`, `prescriptions`.
     async fn entity(&self) -> &str {
         &self.0.entity
     }
@@ -78,6 +78,12 @@ impl AuditEvent {
     /// ID of the record acted on, when there is one.
     async fn entity_id(&self) -> Option<ID> {
         self.0.entity_id.map(|id| ID(id.to_string()))
+    }
+
+    /// ID of the cadre the event concerns, even when the cadre is no longer visible (moved to
+    /// another board since).
+    async fn cadre_id(&self) -> Option<ID> {
+        self.0.cadre_id.map(|id| ID(id.to_string()))
     }
 
     /// The cadre whose record it was, when still visible to the viewer.

@@ -1,0 +1,719 @@
+//! The write API: each mutation's happy path, each validation rule (with the row counts shown
+//! unchanged for every rejected case), roles, versions and uniqueness.
+
+use std::collections::BTreeMap;
+
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::{Client, TestApp, error_codes};
+
+/// Every table the API writes, with its row count. A rejected request must leave all equal.
+pub const TABLES: [&str; 11] = [
+    "cadres",
+    "campaign_enrolments",
+    "chronic_conditions",
+    "exam_campaigns",
+    "health_exams",
+    "clinic_visits",
+    "prescriptions",
+    "referrals",
+    "consultations",
+    "vaccinations",
+    "audit_events",
+];
+
+pub async fn counts(app: &TestApp) -> BTreeMap<&'static str, i64> {
+    let mut out = BTreeMap::new();
+    for table in TABLES {
+        let backend = app.db.get_database_backend();
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count")
+            .expect("a row");
+        out.insert(table, row.try_get::<i64>("", "n").expect("n"));
+    }
+    out
+}
+
+pub const CREATE_CADRE: &str = "mutation($input: CreateCadreInput!) { createCadre(input: $input) \
+    { id version fullName birthDate status nationalId insuranceNumber board { code } } }";
+
+pub fn cadre_input(board: &str, name: &str) -> Value {
+    json!({
+        "boardCode": board,
+        "fullName": name,
+        "gender": "FEMALE",
+        "birthDate": "1968-03-08",
+        "position": "Phó Chủ tịch UBND",
+        "managementTier": "PROVINCIAL",
+    })
+}
+
+/// Creates a cadre through the API and returns its ID.
+pub async fn create_cadre(client: &Client<'_>, board: &str, name: &str) -> String {
+    let body = client
+        .query_with(CREATE_CADRE, json!({ "input": cadre_input(board, name) }))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"]["createCadre"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+/// Posts a mutation and returns `data.<field>`, failing on any error.
+pub async fn ok(client: &Client<'_>, query: &str, variables: Value, field: &str) -> Value {
+    let body = client.query_with(query, variables).await;
+    assert!(body.get("errors").is_none(), "{query}: {body}");
+    body["data"][field].clone()
+}
+
+pub const ADD_CONDITION: &str = "mutation($input: AddConditionInput!) { addCondition(input: $input) \
+    { id version icdCode active board { code } } }";
+pub const RECORD_EXAM: &str = "mutation($input: RecordHealthExamInput!) { recordHealthExam(input: $input) \
+    { id version bmi heightCm weightKg diagnoses cadreClass board { code } } }";
+pub const RECORD_VISIT: &str = "mutation($input: RecordClinicVisitInput!) { recordClinicVisit(input: $input) \
+    { id version diagnoses prescriptions { drug quantity dosage } board { code } } }";
+pub const CREATE_REFERRAL: &str = "mutation($input: CreateReferralInput!) { createReferral(input: $input) \
+    { id version status } }";
+pub const MOVE_REFERRAL: &str = "mutation($id: ID!, $version: Int!, $status: ReferralStatus!) \
+    { changeReferralStatus(id: $id, version: $version, status: $status) { id version status } }";
+pub const RECORD_CONSULTATION: &str = "mutation($input: RecordConsultationInput!) \
+    { recordConsultation(input: $input) { id version council } }";
+pub const RECORD_VACCINATION: &str = "mutation($input: RecordVaccinationInput!) \
+    { recordVaccination(input: $input) { id version vaccine doseNumber } }";
+pub const UPDATE_CADRE: &str = "mutation($id: ID!, $version: Int!, $input: UpdateCadreInput!) \
+    { updateCadre(id: $id, version: $version, input: $input) { id version fullName workplace position } }";
+
+pub fn exam(cadre: &str) -> Value {
+    json!({ "cadreId": cadre, "exam": {
+        "examinedOn": "2025-04-10", "kind": "PERIODIC", "heightCm": 165.0, "weightKg": 60.0,
+        "systolicMmhg": 130, "diastolicMmhg": 85, "pulseBpm": 72,
+        "diagnoses": ["i10", "E11.9"], "cadreClass": "B1", "generalClass": "II" } })
+}
+
+/// One of every clinical record on `cadre`, through the API.
+pub async fn record_everything(client: &Client<'_>, cadre: &str) {
+    ok(
+        client,
+        ADD_CONDITION,
+        json!({"input": {"cadreId": cadre, "icdCode": "I10", "diagnosedOn": "2020-01-15"}}),
+        "addCondition",
+    )
+    .await;
+    ok(
+        client,
+        RECORD_EXAM,
+        json!({"input": exam(cadre)}),
+        "recordHealthExam",
+    )
+    .await;
+    ok(client, RECORD_VISIT, json!({"input": {"cadreId": cadre, "visitedAt": "2025-04-02T08:30:00Z",
+        "diagnoses": ["I10"], "prescriptions": [{"drug": "Amlodipin 5mg", "quantity": 30}, {"drug": "Metformin", "quantity": 60, "dosage": "2 viên/ngày"}]}}), "recordClinicVisit").await;
+    ok(client, CREATE_REFERRAL, json!({"input": {"cadreId": cadre, "referredOn": "2025-04-03", "destination": "Bệnh viện Bạch Mai", "urgency": "URGENT"}}), "createReferral").await;
+    ok(client, RECORD_CONSULTATION, json!({"input": {"cadreId": cadre, "heldOn": "2025-04-05", "council": "Hội đồng chuyên môn"}}), "recordConsultation").await;
+    ok(client, RECORD_VACCINATION, json!({"input": {"cadreId": cadre, "vaccine": "COVID-19", "doseNumber": 1, "givenOn": "2021-08-01"}}), "recordVaccination").await;
+}
+
+fn violation_fields(body: &Value) -> Vec<String> {
+    body["errors"][0]["extensions"]["violations"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_clinician_creates_a_cadre_on_a_board_of_their_subtree_with_keys_from_the_board() {
+    let app = TestApp::spawn().await;
+    let nghe_an = app.as_board("40", "clinician");
+    let mut input = cadre_input("412", "  Nguye\u{302}\u{303}n  Thị Lan ");
+    input["nationalId"] = json!("040168001234");
+    input["insuranceNumber"] = json!("cb2400000012345");
+    // A client cannot smuggle tenant keys in: the input type has no such field.
+    let mut smuggled = input.clone();
+    smuggled["provinceCode"] = json!("01");
+    let body = nghe_an
+        .query_with(CREATE_CADRE, json!({ "input": smuggled }))
+        .await;
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body}");
+
+    let cadre = ok(
+        &nghe_an,
+        CREATE_CADRE,
+        json!({ "input": input }),
+        "createCadre",
+    )
+    .await;
+    assert_eq!(cadre["fullName"], "Nguyễn  Thị Lan");
+    assert_eq!(cadre["version"], 1);
+    assert_eq!(cadre["status"], "SERVING");
+    assert_eq!(cadre["board"]["code"], "412");
+    assert_eq!(cadre["nationalId"], "040168001234");
+    assert_eq!(cadre["insuranceNumber"], "CB2400000012345");
+
+    // Vinh's own staff see it; another province's do not.
+    let id = cadre["id"].as_str().expect("id");
+    let q = format!("{{ cadre(id: \"{id}\") {{ fullName }} }}");
+    assert_eq!(
+        app.as_board("412", "clinician").data(&q).await["cadre"]["fullName"],
+        "Nguyễn  Thị Lan"
+    );
+    assert!(app.as_board("01", "admin").data(&q).await["cadre"].is_null());
+    use cadre_health::db::entities::cadre as cadre_entity;
+    use sea_orm::EntityTrait;
+    let id: uuid::Uuid = id.parse().expect("uuid");
+    let row = cadre_entity::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(
+        (
+            row.board_code.as_str(),
+            row.province_code.as_deref(),
+            row.district_code.as_deref()
+        ),
+        ("412", Some("40"), Some("412"))
+    );
+}
+
+#[tokio::test]
+async fn every_mutation_happy_path() {
+    let app = TestApp::spawn().await;
+    let clinician = app.as_board("40", "clinician");
+    let admin = app.as_board("40", "admin");
+    let cadre = create_cadre(&clinician, "412", "Trần Văn Bình").await;
+
+    let updated = ok(
+        &clinician,
+        UPDATE_CADRE,
+        json!({"id": cadre, "version": 1,
+        "input": {"workplace": " Tỉnh ủy Nghệ An ", "position": null}}),
+        "updateCadre",
+    )
+    .await;
+    assert_eq!(updated["version"], 2);
+    assert_eq!(updated["workplace"], "Tỉnh ủy Nghệ An");
+    assert!(updated["position"].is_null());
+
+    let status = "mutation($id: ID!, $v: Int!, $s: CadreStatus!) { changeCadreStatus(id: $id, version: $v, status: $s) { status version } }";
+    let retired = ok(
+        &clinician,
+        status,
+        json!({"id": cadre, "v": 2, "s": "RETIRED"}),
+        "changeCadreStatus",
+    )
+    .await;
+    assert_eq!(retired, json!({"status": "RETIRED", "version": 3}));
+
+    let condition = ok(
+        &clinician,
+        ADD_CONDITION,
+        json!({"input": {"cadreId": cadre, "icdCode": " e11.9 ", "diagnosedOn": "2020-01-15"}}),
+        "addCondition",
+    )
+    .await;
+    assert_eq!(condition["icdCode"], "E11.9");
+    assert_eq!(condition["active"], true);
+    assert_eq!(condition["board"]["code"], "412");
+    let resolve = "mutation($id: ID!, $v: Int!) { resolveCondition(id: $id, version: $v, resolvedOn: \"2024-02-01\") { active resolvedOn version } }";
+    let resolved = ok(
+        &clinician,
+        resolve,
+        json!({"id": condition["id"], "v": 1}),
+        "resolveCondition",
+    )
+    .await;
+    assert_eq!(
+        resolved,
+        json!({"active": false, "resolvedOn": "2024-02-01", "version": 2})
+    );
+
+    let campaign_q = "mutation($input: CreateExamCampaignInput!) { createExamCampaign(input: $input) { id version name board { code } } }";
+    let campaign = ok(&admin, campaign_q, json!({"input": {"boardCode": "40", "name": "Khám định kỳ đợt 1", "year": 2025, "round": 1, "cohort": "ALL", "startsOn": "2025-03-01", "endsOn": "2025-05-31"}}), "createExamCampaign").await;
+    assert_eq!(campaign["board"]["code"], "40");
+    let update_campaign = "mutation($id: ID!) { updateExamCampaign(id: $id, version: 1, input: {endsOn: \"2025-06-15\"}) { endsOn version } }";
+    let moved = ok(
+        &admin,
+        update_campaign,
+        json!({"id": campaign["id"]}),
+        "updateExamCampaign",
+    )
+    .await;
+    assert_eq!(moved, json!({"endsOn": "2025-06-15", "version": 2}));
+
+    let mut input = exam(&cadre);
+    input["exam"]["campaignId"] = campaign["id"].clone();
+    input["exam"]["bmi"] = json!(99.0);
+    // BMI is derived, never sent: the input has no such field.
+    let body = clinician
+        .query_with(RECORD_EXAM, json!({"input": input.clone()}))
+        .await;
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
+    input["exam"].as_object_mut().expect("exam").remove("bmi");
+    let recorded = ok(
+        &clinician,
+        RECORD_EXAM,
+        json!({"input": input}),
+        "recordHealthExam",
+    )
+    .await;
+    assert_eq!(recorded["bmi"], 22.0);
+    assert_eq!(recorded["diagnoses"], json!(["I10", "E11.9"]));
+    assert_eq!(recorded["board"]["code"], "412");
+    let correct = "mutation($id: ID!, $exam: HealthExamValues!) { correctHealthExam(id: $id, version: 1, exam: $exam) { bmi weightKg version } }";
+    let mut values = exam(&cadre)["exam"].clone();
+    values["weightKg"] = json!(68.1);
+    let corrected = ok(
+        &clinician,
+        correct,
+        json!({"id": recorded["id"], "exam": values}),
+        "correctHealthExam",
+    )
+    .await;
+    assert_eq!(
+        corrected,
+        json!({"bmi": 25.0, "weightKg": 68.1, "version": 2})
+    );
+
+    let visit = ok(&clinician, RECORD_VISIT, json!({"input": {"cadreId": cadre, "visitedAt": "2025-04-02T08:30:00Z",
+        "diagnoses": ["I10"], "prescriptions": [{"drug": "Amlodipin 5mg", "quantity": 30}, {"drug": "Metformin", "quantity": 60, "dosage": "2 viên/ngày"}]}}), "recordClinicVisit").await;
+    assert_eq!(visit["prescriptions"].as_array().map(Vec::len), Some(2));
+    assert_eq!(visit["board"]["code"], "412");
+
+    let referral = ok(&clinician, CREATE_REFERRAL, json!({"input": {"cadreId": cadre, "referredOn": "2025-04-03", "destination": "Bệnh viện Bạch Mai", "urgency": "URGENT"}}), "createReferral").await;
+    assert_eq!(referral["status"], "REQUESTED");
+    let accepted = ok(
+        &clinician,
+        MOVE_REFERRAL,
+        json!({"id": referral["id"], "version": 1, "status": "ACCEPTED"}),
+        "changeReferralStatus",
+    )
+    .await;
+    assert_eq!(accepted["status"], "ACCEPTED");
+    let completed = ok(
+        &clinician,
+        MOVE_REFERRAL,
+        json!({"id": referral["id"], "version": 2, "status": "COMPLETED"}),
+        "changeReferralStatus",
+    )
+    .await;
+    assert_eq!(
+        completed,
+        json!({"id": referral["id"], "version": 3, "status": "COMPLETED"})
+    );
+    let other = ok(&clinician, CREATE_REFERRAL, json!({"input": {"cadreId": cadre, "referredOn": "2025-04-03", "destination": "Bệnh viện Chợ Rẫy", "urgency": "ROUTINE"}}), "createReferral").await;
+    let cancelled = ok(
+        &clinician,
+        MOVE_REFERRAL,
+        json!({"id": other["id"], "version": 1, "status": "CANCELLED"}),
+        "changeReferralStatus",
+    )
+    .await;
+    assert_eq!(cancelled["status"], "CANCELLED");
+
+    let consultation = ok(&clinician, RECORD_CONSULTATION, json!({"input": {"cadreId": cadre, "heldOn": "2025-04-05", "council": " Hội đồng chuyên môn "}}), "recordConsultation").await;
+    assert_eq!(consultation["council"], "Hội đồng chuyên môn");
+    let vaccination = ok(&clinician, RECORD_VACCINATION, json!({"input": {"cadreId": cadre, "vaccine": "COVID-19", "doseNumber": 1, "givenOn": "2021-08-01"}}), "recordVaccination").await;
+    assert_eq!(vaccination["doseNumber"], 1);
+
+    // Everything is on the cadre's record, seen by the district's clinician.
+    let q = format!(
+        "{{ cadre(id: \"{cadre}\") {{ conditions {{ totalCount }} exams {{ totalCount }} visits {{ totalCount }} referrals {{ totalCount }} consultations {{ totalCount }} vaccinations {{ totalCount }} }} }}"
+    );
+    let seen = app.as_board("412", "clinician").data(&q).await;
+    let totals: Vec<i64> = [
+        "conditions",
+        "exams",
+        "visits",
+        "referrals",
+        "consultations",
+        "vaccinations",
+    ]
+    .iter()
+    .map(|f| seen["cadre"][f]["totalCount"].as_i64().expect("count"))
+    .collect();
+    assert_eq!(totals, [1, 1, 1, 2, 1, 1]);
+}
+
+#[tokio::test]
+async fn all_violations_are_reported_at_once_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let clinician = app.as_board("40", "clinician");
+    let before = counts(&app).await;
+    let mut input = cadre_input("40", "   ");
+    input["birthDate"] = json!("1919-12-31");
+    input["nationalId"] = json!("12345");
+    input["insuranceNumber"] = json!("ABC");
+    let body = clinician
+        .query_with(CREATE_CADRE, json!({ "input": input }))
+        .await;
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "fullName");
+    assert_eq!(
+        violation_fields(&body),
+        ["fullName", "birthDate", "nationalId", "insuranceNumber"]
+    );
+    assert_eq!(counts(&app).await, before);
+}
+
+/// One rejected case: a mutation, its variables, and the field the error must name.
+struct Rejected {
+    query: &'static str,
+    variables: Value,
+    field: &'static str,
+}
+
+#[tokio::test]
+async fn each_validation_rule_rejects_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let clinician = app.as_board("40", "clinician");
+    let cadre = create_cadre(&clinician, "40", "Lê Văn Cường").await;
+    let referral = ok(&clinician, CREATE_REFERRAL, json!({"input": {"cadreId": cadre, "referredOn": "2025-04-03", "destination": "Bệnh viện Bạch Mai", "urgency": "URGENT"}}), "createReferral").await;
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2))
+        .date_naive()
+        .to_string();
+    let seventeen = (chrono::Utc::now() - chrono::Duration::days(17 * 365))
+        .date_naive()
+        .to_string();
+
+    let with_cadre = |edit: &dyn Fn(&mut Value)| {
+        let mut input = cadre_input("40", "Phạm Thị Dung");
+        edit(&mut input);
+        json!({ "input": input })
+    };
+    let with_exam = |edit: &dyn Fn(&mut Value)| {
+        let mut input = exam(&cadre);
+        edit(&mut input["exam"]);
+        json!({ "input": input })
+    };
+    let cases = vec![
+        Rejected {
+            query: CREATE_CADRE,
+            variables: with_cadre(&|i| i["fullName"] = json!("")),
+            field: "fullName",
+        },
+        Rejected {
+            query: CREATE_CADRE,
+            variables: with_cadre(&|i| i["fullName"] = json!("a".repeat(101))),
+            field: "fullName",
+        },
+        Rejected {
+            query: CREATE_CADRE,
+            variables: with_cadre(&|i| i["birthDate"] = json!("1919-12-31")),
+            field: "birthDate",
+        },
+        Rejected {
+            query: CREATE_CADRE,
+            variables: with_cadre(&|i| i["birthDate"] = json!(seventeen)),
+            field: "birthDate",
+        },
+        Rejected {
+            query: CREATE_CADRE,
+            variables: with_cadre(&|i| i["nationalId"] = json!("04016800123")),
+            field: "nationalId",
+        },
+        Rejected {
+            query: CREATE_CADRE,
+            variables: with_cadre(&|i| i["nationalId"] = json!("04016800123x")),
+            field: "nationalId",
+        },
+        Rejected {
+            query: CREATE_CADRE,
+            variables: with_cadre(&|i| i["insuranceNumber"] = json!("12345678901")),
+            field: "insuranceNumber",
+        },
+        Rejected {
+            query: CREATE_CADRE,
+            variables: with_cadre(&|i| i["status"] = json!("DECEASED")),
+            field: "status",
+        },
+        Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| e["heightCm"] = json!(99.5)),
+            field: "heightCm",
+        },
+        Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| e["heightCm"] = json!(231)),
+            field: "heightCm",
+        },
+        Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| e["weightKg"] = json!(24.9)),
+            field: "weightKg",
+        },
+        Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| e["weightKg"] = json!(251)),
+            field: "weightKg",
+        },
+        Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| e["systolicMmhg"] = json!(281)),
+            field: "systolicMmhg",
+        },
+        Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| e["systolicMmhg"] = json!(59)),
+            field: "systolicMmhg",
+        },
+        Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| e["diastolicMmhg"] = json!(29)),
+            field: "diastolicMmhg",
+        },
+        Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| e["diastolicMmhg"] = json!(181)),
+            field: "diastolicMmhg",
+        },
+        Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| {
+                e["systolicMmhg"] = json!(90);
+                e["diastolicMmhg"] = json!(90);
+            }),
+            field: "systolicMmhg",
+        },
+        Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| e["pulseBpm"] = json!(29)),
+            field: "pulseBpm",
+        },
+        Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| e["pulseBpm"] = json!(221)),
+            field: "pulseBpm",
+        },
+        Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| e["diagnoses"] = json!(["I10", "I1"])),
+            field: "diagnoses",
+        },
+        Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| e["examinedOn"] = json!(tomorrow)),
+            field: "examinedOn",
+        },
+        Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| e["cadreClass"] = json!("E")),
+            field: "",
+        },
+        Rejected {
+            query: ADD_CONDITION,
+            variables: json!({"input": {"cadreId": cadre, "icdCode": "I100", "diagnosedOn": "2020-01-15"}}),
+            field: "icdCode",
+        },
+        Rejected {
+            query: ADD_CONDITION,
+            variables: json!({"input": {"cadreId": cadre, "icdCode": "10I", "diagnosedOn": "2020-01-15"}}),
+            field: "icdCode",
+        },
+        Rejected {
+            query: ADD_CONDITION,
+            variables: json!({"input": {"cadreId": cadre, "icdCode": "I10.", "diagnosedOn": "2020-01-15"}}),
+            field: "icdCode",
+        },
+        Rejected {
+            query: RECORD_VISIT,
+            variables: json!({"input": {"cadreId": cadre, "visitedAt": "2025-04-02T08:30:00Z",
+            "prescriptions": [{"drug": "Amlodipin", "quantity": 30}, {"drug": "Metformin", "quantity": 0}]}}),
+            field: "prescriptions[1].quantity",
+        },
+        Rejected {
+            query: RECORD_VISIT,
+            variables: json!({"input": {"cadreId": cadre, "visitedAt": "2025-04-02T08:30:00Z",
+            "prescriptions": [{"drug": "  ", "quantity": 3}]}}),
+            field: "prescriptions[0].drug",
+        },
+        Rejected {
+            query: RECORD_VACCINATION,
+            variables: json!({"input": {"cadreId": cadre, "vaccine": "COVID-19", "doseNumber": 0, "givenOn": "2021-08-01"}}),
+            field: "doseNumber",
+        },
+        Rejected {
+            query: MOVE_REFERRAL,
+            variables: json!({"id": referral["id"], "version": 1, "status": "COMPLETED"}),
+            field: "status",
+        },
+        Rejected {
+            query: MOVE_REFERRAL,
+            variables: json!({"id": referral["id"], "version": 1, "status": "REQUESTED"}),
+            field: "status",
+        },
+        Rejected {
+            query: "mutation($id: ID!) { changeCadreStatus(id: $id, version: 1, status: SERVING) { id } }",
+            variables: json!({"id": cadre}),
+            field: "status",
+        },
+        Rejected {
+            query: "mutation { createCadre(input: {boardCode: \"40\", fullName: \"A\", gender: MALE, birthDate: \"1970-02-30\", managementTier: CENTRAL}) { id } }",
+            variables: json!({}),
+            field: "",
+        },
+    ];
+    let before = counts(&app).await;
+    for case in cases {
+        let body = clinician
+            .query_with(case.query, case.variables.clone())
+            .await;
+        assert_eq!(
+            error_codes(&body),
+            ["BAD_USER_INPUT"],
+            "{}: {body}",
+            case.variables
+        );
+        if !case.field.is_empty() {
+            assert_eq!(
+                body["errors"][0]["extensions"]["field"], case.field,
+                "{body}"
+            );
+        }
+        assert!(
+            body["data"].is_null()
+                || body["data"]
+                    .as_object()
+                    .is_none_or(|o| o.values().all(Value::is_null)),
+            "{body}"
+        );
+        assert_eq!(
+            counts(&app).await,
+            before,
+            "rows changed by {}",
+            case.variables
+        );
+    }
+}
+
+#[tokio::test]
+async fn analysts_write_nothing_and_only_admins_run_campaigns_and_transfers() {
+    let app = TestApp::spawn().await;
+    let cadre = create_cadre(&app.as_board("40", "clinician"), "40", "Hồ Thị Hoa").await;
+    let before = counts(&app).await;
+    for board in ["TW", "40"] {
+        let analyst = app.as_board(board, "analyst");
+        let body = analyst
+            .query_with(CREATE_CADRE, json!({"input": cadre_input("40", "Ai Đó")}))
+            .await;
+        assert_eq!(error_codes(&body), ["FORBIDDEN"], "{body}");
+        let body = analyst
+            .query_with(
+                UPDATE_CADRE,
+                json!({"id": cadre, "version": 1, "input": {"workplace": "x"}}),
+            )
+            .await;
+        assert_eq!(error_codes(&body), ["FORBIDDEN"], "{body}");
+        let body = analyst.query_with(RECORD_VACCINATION, json!({"input": {"cadreId": cadre, "vaccine": "COVID-19", "doseNumber": 1, "givenOn": "2021-08-01"}})).await;
+        assert_eq!(error_codes(&body), ["FORBIDDEN"], "{body}");
+    }
+    let clinician = app.as_board("40", "clinician");
+    let campaign = "mutation { createExamCampaign(input: {boardCode: \"40\", name: \"Đợt 1\", year: 2025, round: 1, cohort: ALL, startsOn: \"2025-03-01\", endsOn: \"2025-04-01\"}) { id } }";
+    assert_eq!(error_codes(&clinician.query(campaign).await), ["FORBIDDEN"]);
+    let transfer = format!(
+        "mutation {{ transferCadre(id: \"{cadre}\", toBoardCode: \"412\", version: 1) {{ id }} }}"
+    );
+    assert_eq!(
+        error_codes(&clinician.query(&transfer).await),
+        ["FORBIDDEN"]
+    );
+    assert_eq!(counts(&app).await, before);
+}
+
+#[tokio::test]
+async fn stale_versions_and_unique_clashes_are_conflicts_that_write_nothing() {
+    let app = TestApp::spawn().await;
+    let clinician = app.as_board("40", "clinician");
+    let mut input = cadre_input("40", "Đặng Văn Đức");
+    input["nationalId"] = json!("040170009999");
+    let first = ok(
+        &clinician,
+        CREATE_CADRE,
+        json!({"input": input.clone()}),
+        "createCadre",
+    )
+    .await;
+    let id = first["id"].as_str().expect("id");
+    ok(
+        &clinician,
+        UPDATE_CADRE,
+        json!({"id": id, "version": 1, "input": {"workplace": "A"}}),
+        "updateCadre",
+    )
+    .await;
+
+    let before = counts(&app).await;
+    let body = clinician
+        .query_with(
+            UPDATE_CADRE,
+            json!({"id": id, "version": 1, "input": {"workplace": "B"}}),
+        )
+        .await;
+    assert_eq!(error_codes(&body), ["CONFLICT"], "{body}");
+
+    // The same national ID on another cadre, created or updated: CONFLICT, not a server error.
+    input["fullName"] = json!("Người Khác");
+    let body = clinician
+        .query_with(CREATE_CADRE, json!({"input": input}))
+        .await;
+    assert_eq!(error_codes(&body), ["CONFLICT"], "{body}");
+    let other = create_cadre(&clinician, "40", "Người Thứ Ba").await;
+    let body = clinician
+        .query_with(
+            UPDATE_CADRE,
+            json!({"id": other, "version": 1, "input": {"nationalId": "040170009999"}}),
+        )
+        .await;
+    assert_eq!(error_codes(&body), ["CONFLICT"], "{body}");
+    let before_dose = counts(&app).await;
+
+    // A dose number already recorded for the vaccine.
+    let dose = json!({"input": {"cadreId": id, "vaccine": "COVID-19", "doseNumber": 2, "givenOn": "2021-09-01"}});
+    ok(
+        &clinician,
+        RECORD_VACCINATION,
+        dose.clone(),
+        "recordVaccination",
+    )
+    .await;
+    let after_dose = counts(&app).await;
+    let body = clinician.query_with(RECORD_VACCINATION, dose).await;
+    assert_eq!(error_codes(&body), ["CONFLICT"], "{body}");
+    assert_eq!(counts(&app).await, after_dose);
+    assert_eq!(before_dose["vaccinations"] + 1, after_dose["vaccinations"]);
+
+    let now = clinician
+        .data(&format!(
+            "{{ cadre(id: \"{id}\") {{ workplace version }} }}"
+        ))
+        .await;
+    assert_eq!(now["cadre"], json!({"workplace": "A", "version": 2}));
+    assert_eq!(before["cadres"] + 1, counts(&app).await["cadres"]);
+}
+
+#[tokio::test]
+async fn a_rejected_child_row_takes_the_whole_visit_with_it() {
+    let app = TestApp::spawn().await;
+    let clinician = app.as_board("40", "clinician");
+    let cadre = create_cadre(&clinician, "40", "Vũ Thị Mai").await;
+    let before = counts(&app).await;
+    // Two operations in one request: the second fails, so the first is not kept either.
+    let query = format!(
+        "mutation {{ a: recordClinicVisit(input: {{cadreId: \"{cadre}\", visitedAt: \"2025-04-02T08:30:00Z\", prescriptions: [{{drug: \"Amlodipin\", quantity: 30}}]}}) {{ id }} \
+        b: recordVaccination(input: {{cadreId: \"{cadre}\", vaccine: \"COVID-19\", doseNumber: 11, givenOn: \"2021-08-01\"}}) {{ id }} }}"
+    );
+    let body = clinician.query(&query).await;
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body}");
+    assert_eq!(counts(&app).await, before);
+}

@@ -62,12 +62,9 @@ impl AuditQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The record\'s ID.")] id: ID,
     ) -> AppResult<Option<AuditEvent>> {
-        let id = parse_id("id", &id)?;
-        let row = request(ctx)?
-            .db
-            .one(audit_event::Entity::find_by_id(id))
-            .await?;
-        Ok(row.map(AuditEvent))
+        Ok(super::by_id::<audit_event::Entity>(ctx, &id)
+            .await?
+            .map(AuditEvent))
     }
 
     /// Audit events in the viewer's scope, most recent first. Admins only.

@@ -270,11 +270,7 @@ impl CadreQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The record\'s ID.")] id: ID,
     ) -> AppResult<Option<Cadre>> {
-        let req = request(ctx)?;
-        let id = parse_id("id", &id)?;
-        Ok(req
-            .db
-            .one(cadre::Entity::find_by_id(id))
+        Ok(super::by_id::<cadre::Entity>(ctx, &id)
             .await?
             .map(Cadre::single))
     }

@@ -6,7 +6,7 @@ use crate::domain::{CadreClass, ExamKind, GeneralClass};
 use crate::error::AppResult;
 use crate::graphql::page::{self, Page, PageArgs};
 use crate::graphql::scalars::Date;
-use crate::graphql::types::{ExamCampaign, HealthExam, parse_id};
+use crate::graphql::types::{ExamCampaign, HealthExam};
 use crate::graphql::{Clinical, request};
 use crate::graphql::{RequestData, types::parse_id as id_of};
 
@@ -83,11 +83,7 @@ impl ExamQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The record\'s ID.")] id: ID,
     ) -> AppResult<Option<HealthExam>> {
-        let req = request(ctx)?;
-        let id = parse_id("id", &id)?;
-        Ok(req
-            .db
-            .one(health_exam::Entity::find_by_id(id))
+        Ok(super::by_id::<health_exam::Entity>(ctx, &id)
             .await?
             .map(HealthExam))
     }
@@ -124,11 +120,7 @@ impl ExamQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The record\'s ID.")] id: ID,
     ) -> AppResult<Option<ExamCampaign>> {
-        let req = request(ctx)?;
-        let id = parse_id("id", &id)?;
-        Ok(req
-            .db
-            .one(exam_campaign::Entity::find_by_id(id))
+        Ok(super::by_id::<exam_campaign::Entity>(ctx, &id)
             .await?
             .map(ExamCampaign))
     }

@@ -7,12 +7,14 @@ mod exams;
 mod records;
 mod statistics;
 
-use async_graphql::{Context, Enum, MergedObject, Object};
+use async_graphql::{Context, Enum, ID, MergedObject, Object};
+use sea_orm::PrimaryKeyTrait;
 use sea_orm::sea_query::Condition;
+use uuid::Uuid;
 
 use crate::error::AppResult;
 use crate::graphql::page::DEFAULT_PAGE_SIZE;
-use crate::graphql::types::ViewerInfo;
+use crate::graphql::types::{ViewerInfo, parse_id};
 use crate::graphql::{RequestData, request};
 use crate::scope::{Scope, Tenant};
 
@@ -50,6 +52,17 @@ pub enum SortDirection {
 /// Rows of `E` in the subtree of board `code`. A board outside the viewer's scope (above it,
 /// beside it, or unknown) matches nothing, exactly as if it did not exist. Inside, its subtree
 /// is the same tenant condition a scope uses; `ScopedDb` still ANDs the viewer's own scope in.
+/// The row of `E` whose ID is the `id` argument, or `None` when it is absent or outside the
+/// viewer's scope (the two look alike); an `id` that is no UUID is bad input.
+pub(crate) async fn by_id<E>(ctx: &Context<'_>, id: &ID) -> AppResult<Option<E::Model>>
+where
+    E: Tenant,
+    E::PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>,
+{
+    let id = parse_id("id", id)?;
+    request(ctx)?.db.one(E::find_by_id(id)).await
+}
+
 pub(crate) fn board_subtree<E: Tenant>(req: &RequestData, code: &str) -> Condition {
     let subtree = req
         .boards

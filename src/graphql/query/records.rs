@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::page::{self, Page, PageArgs};
 use crate::graphql::scalars::Date;
 use crate::graphql::types::{
-    ChronicCondition, ClinicVisit, Consultation, Prescription, Referral, Vaccination, parse_id,
+    ChronicCondition, ClinicVisit, Consultation, Prescription, Referral, Vaccination,
 };
 use crate::graphql::{Clinical, request};
 
@@ -66,12 +66,9 @@ impl RecordQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The record\'s ID.")] id: ID,
     ) -> AppResult<Option<ChronicCondition>> {
-        let id = parse_id("id", &id)?;
-        let row = request(ctx)?
-            .db
-            .one(chronic_condition::Entity::find_by_id(id))
-            .await?;
-        Ok(row.map(ChronicCondition))
+        Ok(super::by_id::<chronic_condition::Entity>(ctx, &id)
+            .await?
+            .map(ChronicCondition))
     }
 
     /// Chronic conditions in the viewer's scope, most recently diagnosed first.
@@ -109,12 +106,9 @@ impl RecordQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The record\'s ID.")] id: ID,
     ) -> AppResult<Option<ClinicVisit>> {
-        let id = parse_id("id", &id)?;
-        let row = request(ctx)?
-            .db
-            .one(clinic_visit::Entity::find_by_id(id))
-            .await?;
-        Ok(row.map(ClinicVisit))
+        Ok(super::by_id::<clinic_visit::Entity>(ctx, &id)
+            .await?
+            .map(ClinicVisit))
     }
 
     /// Clinic visits in the viewer's scope, most recent first.
@@ -162,12 +156,9 @@ impl RecordQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The record\'s ID.")] id: ID,
     ) -> AppResult<Option<Prescription>> {
-        let id = parse_id("id", &id)?;
-        let row = request(ctx)?
-            .db
-            .one(prescription::Entity::find_by_id(id))
-            .await?;
-        Ok(row.map(Prescription))
+        Ok(super::by_id::<prescription::Entity>(ctx, &id)
+            .await?
+            .map(Prescription))
     }
 
     /// Prescriptions dispensed in the viewer's scope, newest first.
@@ -198,12 +189,9 @@ impl RecordQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The record\'s ID.")] id: ID,
     ) -> AppResult<Option<Referral>> {
-        let id = parse_id("id", &id)?;
-        let row = request(ctx)?
-            .db
-            .one(referral::Entity::find_by_id(id))
-            .await?;
-        Ok(row.map(Referral))
+        Ok(super::by_id::<referral::Entity>(ctx, &id)
+            .await?
+            .map(Referral))
     }
 
     /// Referrals in the viewer's scope, most recent first.
@@ -254,12 +242,9 @@ impl RecordQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The record\'s ID.")] id: ID,
     ) -> AppResult<Option<Consultation>> {
-        let id = parse_id("id", &id)?;
-        let row = request(ctx)?
-            .db
-            .one(consultation::Entity::find_by_id(id))
-            .await?;
-        Ok(row.map(Consultation))
+        Ok(super::by_id::<consultation::Entity>(ctx, &id)
+            .await?
+            .map(Consultation))
     }
 
     /// Consultations in the viewer's scope, most recent first.
@@ -290,12 +275,9 @@ impl RecordQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The record\'s ID.")] id: ID,
     ) -> AppResult<Option<Vaccination>> {
-        let id = parse_id("id", &id)?;
-        let row = request(ctx)?
-            .db
-            .one(vaccination::Entity::find_by_id(id))
-            .await?;
-        Ok(row.map(Vaccination))
+        Ok(super::by_id::<vaccination::Entity>(ctx, &id)
+            .await?
+            .map(Vaccination))
     }
 
     /// Vaccine doses given in the viewer's scope, most recent first.

@@ -36,10 +36,15 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
+/// How much longer than the request a statement may run on PostgreSQL. The server's own timer
+/// must fire first, so the client gets `REQUEST_TIMEOUT`; had the database cancelled the
+/// statement at the same instant, the race would end in an internal error instead.
+const STATEMENT_GRACE: Duration = Duration::from_secs(1);
+
 /// Opens a request's transaction, cut to `scope` for the resolvers (the application filter) and,
 /// on PostgreSQL, for the database too (row-level security).
 ///
-/// On PostgreSQL every statement of the request is also cut off after `timeout`
+/// On PostgreSQL every statement of the request is also cut off shortly after `timeout`
 /// (`SET LOCAL statement_timeout`), so a runaway query stops in the database, not only in the
 /// server that gave up waiting for it.
 pub async fn begin_request(
@@ -49,7 +54,7 @@ pub async fn begin_request(
     timeout: Duration,
 ) -> Result<ScopedDb, DbErr> {
     let tx = begin_scoped(db, &scope).await?;
-    set_statement_timeout(&tx, timeout).await?;
+    set_statement_timeout(&tx, timeout + STATEMENT_GRACE).await?;
     Ok(ScopedDb::new(scope, filter, tx))
 }
 

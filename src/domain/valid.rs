@@ -160,7 +160,8 @@ pub fn past_date(date: NaiveDate) -> Result<NaiveDate, String> {
     }
 }
 
-fn range<T: PartialOrd + std::fmt::Display + Copy>(
+/// A value in `lo..=hi`; `unit` (may be empty) follows the bounds in the message.
+pub fn range<T: PartialOrd + std::fmt::Display + Copy>(
     v: T,
     lo: T,
     hi: T,
@@ -169,7 +170,9 @@ fn range<T: PartialOrd + std::fmt::Display + Copy>(
     if v >= lo && v <= hi {
         Ok(v)
     } else {
-        Err(format!("must be between {lo} and {hi} {unit}"))
+        Err(format!("must be between {lo} and {hi} {unit}")
+            .trim_end()
+            .to_owned())
     }
 }
 

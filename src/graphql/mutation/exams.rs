@@ -347,14 +347,7 @@ impl ExamMutation {
         let req = admin(ctx)?;
         let mut v = Violations::new();
         let name = v.check("name", valid::text(&input.name, 200));
-        let year = v.check(
-            "year",
-            if (2000..=2100).contains(&input.year) {
-                Ok(input.year)
-            } else {
-                Err("must be between 2000 and 2100".into())
-            },
-        );
+        let year = v.check("year", valid::range(input.year, 2000, 2100, ""));
         let round = v.check(
             "round",
             match input.round {

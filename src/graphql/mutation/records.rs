@@ -235,11 +235,7 @@ impl RecordMutation {
             );
             let quantity = v.check(
                 &format!("prescriptions[{i}].quantity"),
-                if (1..=10_000).contains(&p.quantity) {
-                    Ok(p.quantity)
-                } else {
-                    Err("must be between 1 and 10000".into())
-                },
+                valid::range(p.quantity, 1, 10_000, ""),
             );
             let dosage = v.optional(
                 &format!("prescriptions[{i}].dosage"),
@@ -415,11 +411,7 @@ impl RecordMutation {
         let vaccine = v.check("vaccine", valid::text(&input.vaccine, 100));
         let dose = v.check(
             "doseNumber",
-            if (1..=10).contains(&input.dose_number) {
-                Ok(input.dose_number as i16)
-            } else {
-                Err("must be between 1 and 10".into())
-            },
+            valid::range(input.dose_number, 1, 10, "").map(|d| d as i16),
         );
         let on = v.check("givenOn", valid::past_date(input.given_on.0));
         let lot = v.optional("lot", input.lot.as_deref(), |s| valid::text(s, 50));

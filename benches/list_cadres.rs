@@ -9,8 +9,8 @@
 //!
 //! A database that already holds cadres is used as it is; an empty one is migrated and seeded
 //! (`Scale::Demo`, ~4,400 cadres, ~1,500 in Nghệ An). Prints min / median / p95 / mean per
-//! request for the first page, a page deep into the list (page N should cost what page 1
-//! costs), and a name search.
+//! request for the first page and a page deep into the list (page N should cost what page 1
+//! costs), by name and by last exam date, and for a name search.
 
 use std::time::{Duration, Instant};
 
@@ -29,7 +29,8 @@ use tower::ServiceExt;
 const SECRET: &[u8] = b"bench-secret-bench-secret-bench-secret-0123";
 const ROUNDS: usize = 200;
 
-const LIST: &str = "query ($after: String) { cadres(first: 50, after: $after) { totalCount
+const LIST: &str = "query ($after: String, $order: CadreOrder) {
+    cadres(first: 50, after: $after, orderBy: $order) { totalCount
     pageInfo { endCursor } edges { node { id fullName status
     board { code name } latestExam { examinedOn cadreClass generalClass systolicMmhg } } } } }";
 
@@ -90,11 +91,17 @@ async fn main() -> anyhow::Result<()> {
         }
     };
 
-    // The cursor of page 20 (rows 951-1000), for the deep-page case.
-    let mut after = Value::Null;
-    for _ in 0..19 {
-        let body = ask(LIST, json!({ "after": after })).await?;
-        after = body["data"]["cadres"]["pageInfo"]["endCursor"].clone();
+    // The cursor of page 20 (rows 951-1000) in each order, for the deep-page cases.
+    let by_name = json!({ "field": "NAME" });
+    let by_exam = json!({ "field": "LAST_EXAM_DATE" });
+    let mut deep = Vec::new();
+    for order in [&by_name, &by_exam] {
+        let mut after = Value::Null;
+        for _ in 0..19 {
+            let body = ask(LIST, json!({ "after": after, "order": order })).await?;
+            after = body["data"]["cadres"]["pageInfo"]["endCursor"].clone();
+        }
+        deep.push(after);
     }
     let first = ask(LIST, json!({ "after": null })).await?;
     println!(
@@ -107,14 +114,24 @@ async fn main() -> anyhow::Result<()> {
 
     for (name, query, variables) in [
         (
-            "page 1 of 50, board + latest exam",
+            "page 1 of 50 by name, board + latest exam",
             LIST,
-            json!({ "after": null }),
+            json!({ "after": null, "order": by_name }),
         ),
         (
-            "page 20 of 50, board + latest exam",
+            "page 20 of 50 by name, board + latest exam",
             LIST,
-            json!({ "after": after }),
+            json!({ "after": deep[0], "order": by_name }),
+        ),
+        (
+            "page 1 of 50 by last exam date",
+            LIST,
+            json!({ "after": null, "order": by_exam }),
+        ),
+        (
+            "page 20 of 50 by last exam date",
+            LIST,
+            json!({ "after": deep[1], "order": by_exam }),
         ),
         (
             "search \"nguyen van\", 50, board + latest exam",
@@ -134,7 +151,7 @@ async fn main() -> anyhow::Result<()> {
         times.sort();
         let mean = times.iter().sum::<Duration>() / ROUNDS as u32;
         println!(
-            "{backend} | {name:<46} | min {:>6.2} ms | median {:>6.2} ms | p95 {:>6.2} ms | mean {:>6.2} ms",
+            "{backend} | {name:<42} | min {:>6.2} ms | median {:>6.2} ms | p95 {:>6.2} ms | mean {:>6.2} ms",
             ms(times[0]),
             ms(times[ROUNDS / 2]),
             ms(times[ROUNDS * 95 / 100]),

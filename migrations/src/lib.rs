@@ -23,6 +23,7 @@ mod m20261122_000013_row_level_security;
 mod m20261122_000014_create_campaign_enrolments;
 mod m20261122_000015_index_health_exams_by_date;
 mod m20261122_000016_cadre_name_trigram;
+mod m20261122_000017_cadre_last_exam_on;
 mod m20261122_000050_audit_append_only;
 
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000014_create_campaign_enrolments::Migration),
             Box::new(m20261122_000015_index_health_exams_by_date::Migration),
             Box::new(m20261122_000016_cadre_name_trigram::Migration),
+            Box::new(m20261122_000017_cadre_last_exam_on::Migration),
             Box::new(m20261122_000050_audit_append_only::Migration),
         ]
     }

@@ -11,7 +11,7 @@ use async_graphql::{Context, OutputType, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, SimpleExpr};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, NullOrdering};
 use sea_orm::{EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select, Value};
 use uuid::Uuid;
 
@@ -154,27 +154,62 @@ pub fn wants_total(ctx: &Context<'_>) -> bool {
 }
 
 /// The type of one sort-key column, so a cursor's text turns back into a typed value.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyKind {
     Text,
     Date,
+    /// A date that may be null (a cadre never examined), written `""` in a cursor. Null sorts
+    /// before every date: first ascending, last descending, on both databases. Only for the
+    /// root lists' orderings; [`Ordering::precedes`] (the nested lists) takes non-null keys.
+    NullableDate,
     DateTime,
     Uuid,
     Int,
 }
 
+/// A cursor's key value: `None` is SQL null.
+type KeyValue = Option<Value>;
+
 impl KeyKind {
-    fn value(self, text: &str) -> Option<Value> {
-        Some(match self {
+    fn value(self, text: &str) -> Option<KeyValue> {
+        Some(Some(match self {
             KeyKind::Text => Value::from(text.to_owned()),
-            KeyKind::Date => Value::from(text.parse::<NaiveDate>().ok()?),
+            KeyKind::NullableDate if text.is_empty() => return Some(None),
+            KeyKind::Date | KeyKind::NullableDate => Value::from(text.parse::<NaiveDate>().ok()?),
             KeyKind::DateTime => {
                 Value::from(DateTime::parse_from_rfc3339(text).ok()?.with_timezone(&Utc))
             }
             KeyKind::Uuid => Value::from(text.parse::<Uuid>().ok()?),
             KeyKind::Int => Value::from(text.parse::<i64>().ok()?),
-        })
+        }))
     }
+}
+
+/// Text of a nullable date in a cursor (see [`KeyKind::NullableDate`]).
+pub fn nullable_date_key(on: Option<NaiveDate>) -> String {
+    on.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// `col` equal to a cursor's key value (null equals null here, as in the sort order).
+fn same(col: Expr, value: &KeyValue) -> Condition {
+    match value {
+        Some(v) => Condition::all().add(col.eq(v.clone())),
+        None => Condition::all().add(col.is_null()),
+    }
+}
+
+/// `col` strictly past a cursor's key value, going up (`later`) or down the column's order,
+/// where null comes before every value. `None` when nothing can be past it (below null).
+fn past(col: Expr, value: &KeyValue, later: bool, nullable: bool) -> Option<Condition> {
+    Some(match (value, later) {
+        (Some(v), true) => Condition::all().add(col.gt(v.clone())),
+        (Some(v), false) if nullable => Condition::any()
+            .add(col.clone().lt(v.clone()))
+            .add(col.is_null()),
+        (Some(v), false) => Condition::all().add(col.lt(v.clone())),
+        (None, true) => Condition::all().add(col.is_not_null()),
+        (None, false) => return None,
+    })
 }
 
 /// Text of a datetime in a cursor, exact to the nanosecond.
@@ -224,17 +259,16 @@ impl<E: EntityTrait> Ordering<E> {
         };
         let mut any = Condition::any();
         for i in 0..self.keys.len() {
+            let key = &self.keys[i];
+            let later = key.descending == backward;
+            let nullable = key.kind == KeyKind::NullableDate;
+            let Some(step) = past(col(key.col), &values[i], later, nullable) else {
+                continue;
+            };
             let mut all = Condition::all();
             for (key, value) in self.keys[..i].iter().zip(&values) {
-                all = all.add(col(key.col).eq(value.clone()));
+                all = all.add(same(col(key.col), value));
             }
-            let key = &self.keys[i];
-            let value = values[i].clone();
-            let step: SimpleExpr = if key.descending != backward {
-                col(key.col).lt(value)
-            } else {
-                col(key.col).gt(value)
-            };
             any = any.add(all.add(step));
         }
         Some(any)
@@ -244,6 +278,7 @@ impl<E: EntityTrait> Ordering<E> {
     /// named by table aliases: how a batched loader ranks a cadre's rows without a window
     /// function.
     pub fn precedes(&self, a: &str, b: &str, backward: bool) -> Condition {
+        debug_assert!(self.keys.iter().all(|k| k.kind != KeyKind::NullableDate));
         let mut any = Condition::any();
         for i in 0..self.keys.len() {
             let mut all = Condition::all();
@@ -268,12 +303,16 @@ impl<E: EntityTrait> Ordering<E> {
     /// `query` ordered this way (reversed when `backward`).
     pub fn sorted(&self, mut query: Select<E>, backward: bool) -> Select<E> {
         for key in &self.keys {
-            let order = if key.descending != backward {
-                Order::Desc
+            let (order, nulls) = if key.descending != backward {
+                (Order::Desc, NullOrdering::Last)
             } else {
-                Order::Asc
+                (Order::Asc, NullOrdering::First)
             };
-            query = query.order_by(key.col, order);
+            query = if key.kind == KeyKind::NullableDate {
+                query.order_by_with_nulls(key.col, order, nulls)
+            } else {
+                query.order_by(key.col, order)
+            };
         }
         query
     }

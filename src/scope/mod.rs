@@ -121,6 +121,14 @@ pub trait Tenant: EntityTrait {
     fn clinical_read(_row: &Self::Model) -> Option<(Uuid, TenantKeys)> {
         None
     }
+
+    /// Columns derived from other rows (a cadre's last exam date), which the writes of those
+    /// rows keep. A whole-row [`ScopedDb::update`] leaves them out: under PostgreSQL's read
+    /// committed it would otherwise write back the value it read, over an exam recorded
+    /// meanwhile.
+    fn derived() -> Vec<Self::Column> {
+        Vec::new()
+    }
 }
 
 /// The tenant keys a board's rows carry: the board, its province and its district.
@@ -225,7 +233,17 @@ macro_rules! clinical_tables {
     };
 }
 
-tenant_tables!(board, cadre, campaign_enrolment, exam_campaign, audit_event);
+tenant_tables!(board, campaign_enrolment, exam_campaign, audit_event);
+
+impl Tenant for entities::cadre::Entity {
+    const PROVINCE: Self::Column = entities::cadre::Column::ProvinceCode;
+    const DISTRICT: Self::Column = entities::cadre::Column::DistrictCode;
+
+    fn derived() -> Vec<Self::Column> {
+        vec![entities::cadre::Column::LastExamOn]
+    }
+}
+
 tenant_row!(cadre, |r| Some(r.id));
 tenant_row!(exam_campaign, |_| None);
 tenant_row!(campaign_enrolment, |r| Some(r.cadre_id));
@@ -379,7 +397,10 @@ impl ScopedDb {
         row.next_version();
         let updated = {
             let tx = self.tx.read().await;
-            let active = row.clone().into_active_model().reset_all();
+            let mut active = row.clone().into_active_model().reset_all();
+            for col in E::derived() {
+                active.not_set(col);
+            }
             self.restrict_update(
                 E::update_many()
                     .set(active)

@@ -388,7 +388,7 @@ impl Generator {
         });
         let created =
             midnight(date(self.plan.first_year - 1, 12, 1)) + Duration::minutes(self.serial as i64);
-        let cadre = cadre::Model {
+        let mut cadre = cadre::Model {
             id: self.uuid_at(created),
             board_code: keys.board.clone(),
             province_code: keys.province.clone(),
@@ -406,9 +406,10 @@ impl Generator {
             management_tier: tier,
             national_id,
             insurance_number,
+            last_exam_on: None,
         };
         let conditions = self.conditions(&cadre, &keys, died_on);
-        self.exams(&cadre, &keys, campaigns, &conditions, died_on, head);
+        cadre.last_exam_on = self.exams(&cadre, &keys, campaigns, &conditions, died_on, head);
         self.visits(&cadre, &keys, &conditions, died_on);
         self.referrals_and_consultations(&cadre, &keys, &conditions);
         self.vaccinations(&cadre, &keys);
@@ -503,7 +504,7 @@ impl Generator {
         conditions: &[Condition],
         died_on: Option<NaiveDate>,
         head: &board::Model,
-    ) {
+    ) -> Option<NaiveDate> {
         let male = cadre.gender == Gender::Male;
         let height = if male {
             normal(&mut self.rng, 164.5, 5.5)
@@ -518,6 +519,7 @@ impl Generator {
             0.8
         };
         let facility = format!("Phòng khám Ban BVCSSK {}", head.name);
+        let mut last = None;
         for campaign in campaigns {
             // Every campaign here is for cohort ALL: each cadre alive at its start is due.
             if died_on.is_some_and(|d| d <= campaign.starts_on) {
@@ -655,7 +657,9 @@ impl Generator {
                 physician: Some(physician),
             });
             self.report.exams += 1;
+            last = last.max(Some(on));
         }
+        last
     }
 
     fn visits(

@@ -3,13 +3,14 @@
 use cadre_health::domain::{
     CadreClass, CadreStatus, ExamKind, Gender, GeneralClass, ManagementTier,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::HashSet;
 
 use crate::fixtures::{
     add_campaign, add_records, day, edit_cadre, edit_exam, put_in_campaign, resolve_condition,
 };
 use crate::helpers::{TestApp, error_codes};
+use crate::writes::{RECORD_EXAM, UPDATE_CADRE, create_cadre, exam, ok};
 
 fn names(data: &Value, list: &str) -> Vec<String> {
     data[list]["edges"]
@@ -202,6 +203,109 @@ async fn cadres_sort_by_name_or_birth_date_both_ways() {
         by("{field: BIRTH_DATE, direction: DESC}").await,
         ["Bùi Thị Ánh", "Đỗ Văn Bảo", "Cao Văn Công"]
     );
+}
+
+#[tokio::test]
+async fn cadres_sort_by_last_exam_date_which_every_exam_write_keeps_current() {
+    let app = TestApp::spawn().await;
+    let clinician = app.as_board("40", "clinician");
+    let mut ids = std::collections::HashMap::new();
+    for name in ["An", "Bình", "Cường", "Dũng", "Em", "Giang"] {
+        ids.insert(name, create_cadre(&clinician, "412", name).await);
+    }
+    create_cadre(&app.as_board("01", "clinician"), "01", "Hà Nội").await; // never listed
+    let record = |name: &'static str, on: &'static str| {
+        let (client, id) = (&clinician, ids[name].clone());
+        async move {
+            let mut input = exam(&id);
+            input["exam"]["examinedOn"] = json!(on);
+            ok(
+                client,
+                RECORD_EXAM,
+                json!({"input": input}),
+                "recordHealthExam",
+            )
+            .await
+        }
+    };
+    record("An", "2025-03-01").await;
+    record("Bình", "2024-06-01").await;
+    record("Bình", "2025-05-05").await; // a later exam moves Bình's date on
+    record("Em", "2025-03-01").await; // the same day as An: the ID breaks the tie
+    let cuong = record("Cường", "2025-06-30").await;
+    // A correction to an earlier date moves Cường's date back (recomputed, not compared).
+    let mut corrected = exam(&ids["Cường"])["exam"].clone();
+    corrected["examinedOn"] = json!("2023-02-02");
+    ok(
+        &clinician,
+        "mutation($id: ID!, $exam: HealthExamValues!) { correctHealthExam(id: $id, version: 1, exam: $exam) { id } }",
+        json!({"id": cuong["id"], "exam": corrected}),
+        "correctHealthExam",
+    )
+    .await;
+    // Editing the cadre afterwards leaves the date alone.
+    ok(
+        &clinician,
+        UPDATE_CADRE,
+        json!({"id": ids["An"], "version": 1, "input": {"workplace": "Huyện ủy"}}),
+        "updateCadre",
+    )
+    .await;
+
+    // Dũng and Giang were never examined: first ascending, last descending.
+    let (an_em, em_an) = if ids["An"] < ids["Em"] {
+        (["An", "Em"], ["Em", "An"])
+    } else {
+        (["Em", "An"], ["An", "Em"])
+    };
+    let (never, never_desc) = if ids["Dũng"] < ids["Giang"] {
+        (["Dũng", "Giang"], ["Giang", "Dũng"])
+    } else {
+        (["Giang", "Dũng"], ["Dũng", "Giang"])
+    };
+    let ascending: Vec<&str> = [&never[..], &["Cường"], &an_em[..], &["Bình"]].concat();
+    let descending: Vec<&str> = [&["Bình"], &em_an[..], &["Cường"], &never_desc[..]].concat();
+    for role in ["clinician", "analyst"] {
+        let client = app.as_board("40", role);
+        for (direction, expected) in [("ASC", &ascending), ("DESC", &descending)] {
+            let data = client
+                .data(&format!(
+                    "{{ cadres(orderBy: {{field: LAST_EXAM_DATE, direction: {direction}}}) {{ edges {{ node {{ fullName lastExamOn }} }} }} }}"
+                ))
+                .await;
+            assert_eq!(&names(&data, "cadres"), expected, "{role} {direction}");
+            let dates: Vec<&Value> = data["cadres"]["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| &e["node"]["lastExamOn"])
+                .collect();
+            let date_of = |name: &str| match name {
+                "An" | "Em" => json!("2025-03-01"),
+                "Bình" => json!("2025-05-05"),
+                "Cường" => json!("2023-02-02"),
+                _ => Value::Null,
+            };
+            let expected_dates: Vec<Value> = expected.iter().map(|n| date_of(n)).collect();
+            assert_eq!(dates, expected_dates.iter().collect::<Vec<_>>(), "{role}");
+        }
+        // Paging in threes, both ways, through the nulls and the tie.
+        for direction in ["ASC", "DESC"] {
+            let args = format!("orderBy: {{field: LAST_EXAM_DATE, direction: {direction}}},");
+            let forward = walk(&client, "cadres", &args, false).await;
+            let backward = walk(&client, "cadres", &args, true).await;
+            let expected: Vec<String> = if direction == "ASC" {
+                &ascending
+            } else {
+                &descending
+            }
+            .iter()
+            .map(|n| ids[n].clone())
+            .collect();
+            assert_eq!(forward, expected, "{role} {direction} forwards");
+            assert_eq!(backward, expected, "{role} {direction} backwards");
+        }
+    }
 }
 
 /// Walks a connection page by page, forwards or backwards, and returns the IDs in list order.

@@ -20,7 +20,8 @@ use chrono::{NaiveDate, Utc};
 use clap::Parser;
 use http_body_util::BodyExt;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter,
 };
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -189,6 +190,7 @@ impl TestApp {
             management_tier: ManagementTier::Provincial,
             national_id: Some(format!("{:012}", id.as_u128() % 1_000_000_000_000)),
             insurance_number: Some("CB2400000012345".into()),
+            last_exam_on: None,
         }
         .into_active_model()
         .insert(&self.db)
@@ -240,6 +242,13 @@ impl TestApp {
         .insert(&self.db)
         .await
         .expect("insert exam");
+        // As the exam writes do: the cadre's stored last exam date follows their exams.
+        cadre::Entity::update_many()
+            .col_expr(cadre::Column::LastExamOn, cadre::last_exam_on_now())
+            .filter(cadre::Column::Id.eq(cadre_id))
+            .exec(&self.db)
+            .await
+            .expect("update last exam");
         id
     }
 }

@@ -25,9 +25,25 @@ pub struct Model {
     pub management_tier: ManagementTier,
     pub national_id: Option<String>,
     pub insurance_number: Option<String>,
+    /// Date of the cadre's latest health exam, null before the first. Kept by the exam writes
+    /// (`last_exam_on_now`), never by a whole-row update of the cadre: see `Tenant::derived`.
+    pub last_exam_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// `last_exam_on` recomputed from the cadre's exams, for `UPDATE cadres SET last_exam_on = ...`:
+/// always right after any exam write, however the exams changed.
+pub fn last_exam_on_now() -> sea_orm::sea_query::SimpleExpr {
+    use super::health_exam::{Column as E, Entity as Exams};
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    Query::select()
+        .expr(Expr::col((Exams, E::ExaminedOn)).max())
+        .from(Exams)
+        .and_where(Expr::col((Exams, E::CadreId)).equals((Entity, Column::Id)))
+        .to_owned()
+        .into()
+}

@@ -153,6 +153,7 @@ impl CadreMutation {
             management_tier: input.management_tier,
             national_id: national_id.map(NationalId::into_inner),
             insurance_number: insurance.map(InsuranceNumber::into_inner),
+            last_exam_on: None,
         };
         let mut fields = vec!["boardCode", "fullName", "gender", "birthDate", "status"];
         fields.push("managementTier");

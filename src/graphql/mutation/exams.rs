@@ -322,6 +322,21 @@ async fn sync_enrolment(
     Ok(())
 }
 
+/// Keeps the cadre's stored last exam date (what the directory sorts on) in step with their
+/// exams, recomputed rather than compared, so a correction to an earlier date is right too.
+/// Their version is not bumped: the date is derived, and someone editing the cadre at the same
+/// time has not lost anything.
+async fn sync_last_exam(req: &crate::graphql::RequestData, cadre: uuid::Uuid) -> AppResult<()> {
+    req.db
+        .update_where(
+            cadre::Entity::update_many()
+                .col_expr(cadre::Column::LastExamOn, cadre::last_exam_on_now())
+                .filter(cadre::Column::Id.eq(cadre)),
+        )
+        .await?;
+    Ok(())
+}
+
 fn campaign_checks(
     v: &mut Violations,
     year: i32,
@@ -498,6 +513,7 @@ impl ExamMutation {
             .db
             .insert::<health_exam::Entity>(row, "recordHealthExam", &fields, "")
             .await?;
+        sync_last_exam(req, row.cadre_id).await?;
         if let Some(campaign) = row.campaign_id {
             sync_enrolment(req, campaign, row.cadre_id).await?;
         }
@@ -526,6 +542,7 @@ impl ExamMutation {
             .db
             .update::<health_exam::Entity>(row, version, "correctHealthExam", &fields, "")
             .await?;
+        sync_last_exam(req, row.cadre_id).await?;
         let mut campaigns = vec![old.campaign_id, row.campaign_id];
         campaigns.dedup();
         for campaign in campaigns.into_iter().flatten() {

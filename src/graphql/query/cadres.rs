@@ -58,6 +58,9 @@ pub enum CadreOrderField {
     Name,
     /// Date of birth.
     BirthDate,
+    /// Date of the latest health exam. Cadres never examined count as examined longest ago:
+    /// first ascending (who is most overdue), last descending.
+    LastExamDate,
 }
 
 /// How to sort the cadre directory.
@@ -243,6 +246,9 @@ fn order(by: &CadreOrder) -> Ordering<cadre::Entity> {
         }),
         CadreOrderField::BirthDate => (cadre::Column::BirthDate, KeyKind::Date, |c| {
             vec![c.birth_date.to_string(), c.id.to_string()]
+        }),
+        CadreOrderField::LastExamDate => (cadre::Column::LastExamOn, KeyKind::NullableDate, |c| {
+            vec![page::nullable_date_key(c.last_exam_on), c.id.to_string()]
         }),
     };
     Ordering {

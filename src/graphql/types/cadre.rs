@@ -116,6 +116,13 @@ impl Cadre {
         Board::owning(ctx, &self.row.board_code).await
     }
 
+    /// Date of the most recent health exam; null if never examined. Open to analysts like the
+    /// rest of the directory: when a cadre was examined is coverage, not clinical detail (the
+    /// exam itself is `latestExam`).
+    async fn last_exam_on(&self) -> Option<Date> {
+        self.row.last_exam_on.map(Date)
+    }
+
     /// The most recent health exam, by date.
     #[graphql(guard = "Clinical")]
     async fn latest_exam(&self, ctx: &Context<'_>) -> AppResult<Option<HealthExam>> {

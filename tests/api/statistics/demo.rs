@@ -103,6 +103,15 @@ async fn every_statistic_matches_a_plain_rust_count_of_the_demo_rows() {
         d.cadres.len() > 4000 && d.exams.len() > 30_000,
         "demo data is there"
     );
+    // The seeder stores each cadre's last exam date, as the exam writes do.
+    let mut last: HashMap<uuid::Uuid, NaiveDate> = HashMap::new();
+    for e in &d.exams {
+        let at = last.entry(e.cadre_id).or_insert(e.examined_on);
+        *at = (*at).max(e.examined_on);
+    }
+    for c in &d.cadres {
+        assert_eq!(c.last_exam_on, last.get(&c.id).copied(), "{}", c.full_name);
+    }
     let living: Vec<&cadre::Model> = d
         .cadres
         .iter()

@@ -76,6 +76,7 @@ impl Fixture<'_> {
             management_tier: tier,
             national_id: None,
             insurance_number: None,
+            last_exam_on: None,
         }
         .into_active_model()
         .insert(self.db)

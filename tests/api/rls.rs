@@ -10,6 +10,7 @@
 use cadre_health::db::{self, begin_scoped, begin_system};
 use cadre_health::scope::Scope;
 use migrations::tenant::APP_ROLE;
+use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
     TransactionTrait,
@@ -459,6 +460,28 @@ async fn policies_bind_a_non_superuser_owner_and_requests_hold_whoever_connects(
     let all = count(&tx, "SELECT count(*) FROM cadres").await;
     tx.rollback().await.ok();
     assert!(all > in_vinh && in_vinh > 0);
+
+    // A migration's backfill runs under the same policies: take the last exam dates away (down
+    // to before migration 17) and apply it again as the owner; every cadre gets its date back.
+    Migrator::down(&db, Some(2))
+        .await
+        .expect("down to migration 16");
+    db::migrate(&db).await.expect("migration 17 again");
+    let tx = begin_system(&db).await.expect("begin");
+    let dated = count(
+        &tx,
+        "SELECT count(*) FROM cadres WHERE last_exam_on IS NOT NULL",
+    )
+    .await;
+    let wrong = count(
+        &tx,
+        "SELECT count(*) FROM cadres c WHERE last_exam_on IS DISTINCT FROM \
+         (SELECT max(examined_on) FROM health_exams e WHERE e.cadre_id = c.id)",
+    )
+    .await;
+    tx.rollback().await.ok();
+    assert!(dated > 0);
+    assert_eq!(wrong, 0);
 
     // Requests over the owner's connection still see only their scope.
     let app = TestApp::on(

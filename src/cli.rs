@@ -130,6 +130,9 @@ async fn open(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .await
         .context("connecting to the database")?;
     db::migrate(&db).await.context("applying migrations")?;
+    db::refresh_planner_statistics(&db, false)
+        .await
+        .context("refreshing the query planner's statistics")?;
     Ok(db)
 }
 

@@ -36,6 +36,31 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
+/// Brings the query planner's statistics up to date where they are missing or stale. Called
+/// after migrating (every start, cheap) and after seeding (`after_bulk_load`).
+///
+/// On SQLite, `PRAGMA optimize=0x10002` analyses the tables that have no statistics or have
+/// grown or shrunk tenfold, each within a bounded sample (milliseconds). Without statistics
+/// SQLite takes an equality on any index's first column for a selective one, and may scan a
+/// whole province's rows through a tenant index where a page of cadres needs a dozen rows each.
+/// On PostgreSQL, autovacuum analyses in the background; only a bulk load is worth an
+/// immediate `ANALYZE`, so the first dashboards after it are planned on real figures.
+pub async fn refresh_planner_statistics(
+    db: &DatabaseConnection,
+    after_bulk_load: bool,
+) -> Result<(), DbErr> {
+    match db.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            db.execute_unprepared("PRAGMA optimize=0x10002").await?;
+        }
+        DatabaseBackend::Postgres if after_bulk_load => {
+            db.execute_unprepared("ANALYZE").await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// How much longer than the request a statement may run on PostgreSQL. The server's own timer
 /// must fire first, so the client gets `REQUEST_TIMEOUT`; had the database cancelled the
 /// statement at the same instant, the race would end in an internal error instead.

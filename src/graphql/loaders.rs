@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -74,31 +74,29 @@ impl Loader<LatestExamKey> for ScopedLoader {
         keys: &[LatestExamKey],
     ) -> Result<HashMap<LatestExamKey, health_exam::Model>, AppError> {
         use health_exam::{Column, Entity};
-        // An exam is the latest when no exam of the same cadre is later (date, then ID). One
-        // statement for the whole batch, portable to SQLite and PostgreSQL.
-        let newer = Alias::new("newer");
-        let later_exam = Query::select()
-            .expr(Expr::val(1))
-            .from_as(Entity, newer.clone())
+        // Driven by the cadres: for each, the ID of its newest exam (date, then ID) is one
+        // probe of `health_exams_cadre_date`; the exams are then read by primary key. A filter
+        // `cadre_id IN (...)` plus the scope condition instead left SQLite's planner free to scan
+        // the whole province's exams through a tenant index (7 ms against 1 ms for 50 cadres).
+        let e = Alias::new("e");
+        let newest = Query::select()
+            .column((e.clone(), Column::Id))
+            .from_as(Entity, e.clone())
             .and_where(
-                Expr::col((newer.clone(), Column::CadreId)).equals((Entity, Column::CadreId)),
+                Expr::col((e.clone(), Column::CadreId)).equals((cadre::Entity, cadre::Column::Id)),
             )
-            .and_where(
-                Expr::col((newer.clone(), Column::ExaminedOn))
-                    .gt(Expr::col((Entity, Column::ExaminedOn)))
-                    .or(Expr::col((newer.clone(), Column::ExaminedOn))
-                        .eq(Expr::col((Entity, Column::ExaminedOn)))
-                        .and(Expr::col((newer, Column::Id)).gt(Expr::col((Entity, Column::Id))))),
-            )
+            .order_by((e.clone(), Column::ExaminedOn), Order::Desc)
+            .order_by((e, Column::Id), Order::Desc)
+            .limit(1)
             .to_owned();
-        let ids = keys.iter().map(|k| k.0);
+        let newest_of_each = Query::select()
+            .expr(Expr::from(newest))
+            .from(cadre::Entity)
+            .and_where(cadre::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .to_owned();
         let rows = self
             .db
-            .all(
-                Entity::find()
-                    .filter(Column::CadreId.is_in(ids))
-                    .filter(Expr::not_exists(later_exam)),
-            )
+            .all(Entity::find().filter(Column::Id.in_subquery(newest_of_each)))
             .await?;
         Ok(rows
             .into_iter()

@@ -149,6 +149,7 @@ pub async fn seed(db: &DatabaseConnection, scale: Scale) -> anyhow::Result<SeedR
         }
     }
     flush(db, &mut generator, &progress).await?;
+    crate::db::refresh_planner_statistics(db, true).await?;
     progress.finish_with_message("done");
     Ok(generator.report)
 }

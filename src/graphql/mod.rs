@@ -8,9 +8,11 @@ mod query;
 pub mod scalars;
 mod types;
 
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, HashMapCache};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, EmptySubscription, Guard, Schema};
 
 use crate::auth::Viewer;
@@ -79,6 +81,31 @@ impl RequestData {
             boards,
             config,
         }
+    }
+
+    /// Loads `keys` now, in one statement, and puts what was found into the request's loader
+    /// cache for the fields that will ask for it. `loader.load_many` would first wait out the
+    /// loader's batching delay (a timer tick, per call); a prefetch already holds every key
+    /// that delay would have gathered.
+    pub async fn preload<K>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> AppResult<HashMap<K, <ScopedLoader as Loader<K>>::Value>>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        ScopedLoader: Loader<K, Error = AppError>,
+    {
+        let keys: Vec<K> = keys
+            .into_iter()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let found = self.loader.loader().load(&keys).await?;
+        self.loader.feed_many(found.clone()).await;
+        Ok(found)
     }
 }
 

@@ -268,10 +268,10 @@ impl Cadre {
         let board = node.field("board");
         if board.exists() {
             let codes = rows.iter().map(|c| BoardKey(c.board_code.clone()));
-            let boards = req.loader.load_many(codes).await?;
+            let boards = req.preload(codes).await?;
             if board.field("parent").exists() {
                 let parents = boards.values().filter_map(|b| b.parent_code.clone());
-                req.loader.load_many(parents.map(BoardKey)).await?;
+                req.preload(parents.map(BoardKey)).await?;
             }
         }
         if !clinical {
@@ -280,12 +280,11 @@ impl Cadre {
         let latest = node.field("latestExam");
         if latest.exists() {
             let exams = req
-                .loader
-                .load_many(rows.iter().map(|c| LatestExamKey(c.id)))
+                .preload(rows.iter().map(|c| LatestExamKey(c.id)))
                 .await?;
             if latest.field("campaign").exists() {
                 let campaigns = exams.values().filter_map(|e| e.campaign_id);
-                req.loader.load_many(campaigns.map(CampaignKey)).await?;
+                req.preload(campaigns.map(CampaignKey)).await?;
             }
         }
         let max = u64::from(req.config.max_page_size);
@@ -400,11 +399,11 @@ where
         let keys = cadres
             .iter()
             .map(|&c| HistoryKey::<E>::new(c, args.clone()));
-        req.loader.load_many(keys).await?;
+        req.preload(keys).await?;
         let wants_total = selection.selection_set().any(|f| f.name() == "totalCount");
         if wants_total {
             let keys = cadres.iter().map(|&c| HistoryCountKey::<E>::new(c));
-            req.loader.load_many(keys).await?;
+            req.preload(keys).await?;
         }
     }
     Ok(())

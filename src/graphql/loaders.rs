@@ -83,7 +83,7 @@ impl Loader<LatestExamKey> for ScopedLoader {
         //   hash-joins a scan of the province's exams (24 ms).
         // - SQLite: driven by the cadres, one probe of `health_exams_cadre_date` each for the
         //   newest ID, then the primary key (1 ms, with or without planner statistics). Given
-        //   the anti-join, it may scan the province's exams through a tenant index (7-64 ms).
+        //   the anti-join, it scans the province's exams through a tenant index (7-8 ms).
         let cadres = keys.iter().map(|k| k.0);
         let query = if self.db.backend().await? == DatabaseBackend::Postgres {
             let newer = Alias::new("newer");

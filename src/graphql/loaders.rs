@@ -86,26 +86,9 @@ impl Loader<LatestExamKey> for ScopedLoader {
         //   the anti-join, it scans the province's exams through a tenant index (7-8 ms).
         let cadres = keys.iter().map(|k| k.0);
         let query = if self.db.backend().await? == DatabaseBackend::Postgres {
-            let newer = Alias::new("newer");
-            let later_exam = Query::select()
-                .expr(Expr::val(1))
-                .from_as(Entity, newer.clone())
-                .and_where(
-                    Expr::col((newer.clone(), Column::CadreId)).equals((Entity, Column::CadreId)),
-                )
-                .and_where(
-                    Expr::col((newer.clone(), Column::ExaminedOn))
-                        .gt(Expr::col((Entity, Column::ExaminedOn)))
-                        .or(Expr::col((newer.clone(), Column::ExaminedOn))
-                            .eq(Expr::col((Entity, Column::ExaminedOn)))
-                            .and(
-                                Expr::col((newer, Column::Id)).gt(Expr::col((Entity, Column::Id))),
-                            )),
-                )
-                .to_owned();
             Entity::find()
                 .filter(Column::CadreId.is_in(cadres))
-                .filter(Expr::not_exists(later_exam))
+                .filter(Expr::not_exists(health_exam::later_exam_than(Entity)))
         } else {
             let e = Alias::new("e");
             let newest = Query::select()

@@ -43,3 +43,26 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// `SELECT 1 FROM health_exams newer WHERE` an exam of the same cadre as the exam `exam` (a
+/// table name or alias) is later, by date then ID. `NOT EXISTS` of it picks each cadre's latest
+/// exam, served by `health_exams_cadre_date`.
+pub fn later_exam_than(
+    exam: impl sea_orm::sea_query::IntoIden,
+) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, Query};
+    let (exam, newer) = (exam.into_iden(), Alias::new("newer").into_iden());
+    let col = |table: &DynIden, c: Column| Expr::col((table.clone(), c));
+    Query::select()
+        .expr(Expr::val(1))
+        .from_as(Entity, newer.clone())
+        .and_where(col(&newer, Column::CadreId).eq(col(&exam, Column::CadreId)))
+        .and_where(
+            col(&newer, Column::ExaminedOn)
+                .gt(col(&exam, Column::ExaminedOn))
+                .or(col(&newer, Column::ExaminedOn)
+                    .eq(col(&exam, Column::ExaminedOn))
+                    .and(col(&newer, Column::Id).gt(col(&exam, Column::Id)))),
+        )
+        .to_owned()
+}

@@ -143,31 +143,20 @@ fn year_day(field: &str, year: i32, month: u32, day: u32) -> AppResult<NaiveDate
 // every table a statement reads.
 
 const LATEST: &str = "latest";
-const NEWER: &str = "newer";
 
 /// `SELECT 1 FROM health_exams latest WHERE latest.cadre_id = cadres.id AND <cond> AND no exam
 /// of the cadre is later` (by date, then ID; served by `health_exams_cadre_date`).
 fn latest_exam_where(cond: sea_orm::sea_query::SimpleExpr) -> SelectStatement {
     use health_exam::Column as E;
-    let (latest, newer) = (Alias::new(LATEST), Alias::new(NEWER));
-    let later = Query::select()
-        .expr(Expr::val(1))
-        .from_as(health_exam::Entity, newer.clone())
-        .and_where(Expr::col((newer.clone(), E::CadreId)).equals((latest.clone(), E::CadreId)))
-        .and_where(
-            Expr::col((newer.clone(), E::ExaminedOn))
-                .gt(Expr::col((latest.clone(), E::ExaminedOn)))
-                .or(Expr::col((newer.clone(), E::ExaminedOn))
-                    .eq(Expr::col((latest.clone(), E::ExaminedOn)))
-                    .and(Expr::col((newer, E::Id)).gt(Expr::col((latest.clone(), E::Id))))),
-        )
-        .to_owned();
+    let latest = Alias::new(LATEST);
     Query::select()
         .expr(Expr::val(1))
         .from_as(health_exam::Entity, latest.clone())
-        .and_where(Expr::col((latest, E::CadreId)).equals((cadre::Entity, cadre::Column::Id)))
+        .and_where(
+            Expr::col((latest.clone(), E::CadreId)).equals((cadre::Entity, cadre::Column::Id)),
+        )
         .and_where(cond)
-        .and_where(Expr::not_exists(later))
+        .and_where(Expr::not_exists(health_exam::later_exam_than(latest)))
         .to_owned()
 }
 

@@ -24,8 +24,14 @@ pub enum AppError {
         message: String,
         violations: Vec<(String, String)>,
     },
-    /// A stale version or a uniqueness clash.
+    /// A stale version or a uniqueness clash. Never a lock: see [`AppError::Busy`].
     Conflict(String),
+    /// The database could not take the request's work now (a lock held by another process, a
+    /// deadlock, a serialisation failure). Nothing was written; the same request may be sent
+    /// again. Distinct from `CONFLICT`, which always means the row's version was not the one sent.
+    Busy,
+    /// The request ran out of its time before it could finish. Nothing was written.
+    Timeout,
     /// Anything else. The detail goes to the log only.
     Internal(String),
 }
@@ -62,27 +68,14 @@ impl AppError {
     }
 
     /// A database error from a write, mapped where the query ran: a uniqueness clash is
-    /// `CONFLICT` with `clash` as its message, a busy or locked database (SQLite, when another
-    /// request holds the write lock or our snapshot went stale) and a serialization failure
-    /// (PostgreSQL) are `CONFLICT` too, to be retried; anything else is internal.
+    /// `CONFLICT` with `clash` as its message; anything else as any database error (a lock is
+    /// [`AppError::Busy`], never a conflict).
     pub fn from_write(err: sea_orm::DbErr, clash: &str) -> Self {
         if matches!(
             err.sql_err(),
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
         ) {
             return AppError::Conflict(clash.to_owned());
-        }
-        let text = err.to_string();
-        if text.contains("database is locked")
-            || text.contains("database table is locked")
-            || text.contains("could not serialize access")
-            || text.contains("deadlock detected")
-        {
-            tracing::info!(error = %text, "write lost a race");
-            return AppError::Conflict(
-                "the record was changed by another request at the same time; read it again and retry"
-                    .into(),
-            );
         }
         AppError::from(err)
     }
@@ -95,6 +88,8 @@ impl AppError {
             AppError::NotFound => "NOT_FOUND",
             AppError::BadUserInput { .. } => "BAD_USER_INPUT",
             AppError::Conflict(_) => "CONFLICT",
+            AppError::Busy => "DATABASE_BUSY",
+            AppError::Timeout => "REQUEST_TIMEOUT",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -107,6 +102,11 @@ impl AppError {
             AppError::NotFound => "not found".into(),
             AppError::BadUserInput { message, .. } => message.clone(),
             AppError::Conflict(message) => message.clone(),
+            AppError::Busy => {
+                "the database is busy with other work; nothing was written, send the request again"
+                    .into()
+            }
+            AppError::Timeout => "the request took longer than the server allows".into(),
             AppError::Internal(_) => "internal server error".into(),
         }
     }
@@ -114,6 +114,22 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
+        let text = err.to_string();
+        // SQLite's busy and busy-snapshot codes (5, 517) and PostgreSQL's lock failures. In
+        // this server SQLite writers queue on `db::WriteGate` first, so these come only from
+        // another process holding the lock past the busy timeout.
+        if text.contains("database is locked")
+            || text.contains("database table is locked")
+            || text.contains("could not serialize access")
+            || text.contains("deadlock detected")
+        {
+            tracing::warn!(error = %text, "database busy");
+            return AppError::Busy;
+        }
+        if text.contains("canceling statement due to statement timeout") {
+            tracing::warn!(error = %text, "statement ran past the request's time");
+            return AppError::Timeout;
+        }
         tracing::error!(error = %err, "database error");
         AppError::Internal("database error".into())
     }

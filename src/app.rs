@@ -2,6 +2,7 @@
 //! with `tower::ServiceExt::oneshot`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
@@ -24,7 +25,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::TokenKeys;
 use crate::boards::BoardTree;
 use crate::config::Config;
-use crate::db;
+use crate::db::{self, Access, WriteGate};
 use crate::error::{AppError, AppResult};
 use crate::graphql::{AppSchema, RequestData, serving_schema};
 use crate::scope::{Actor, write_events};
@@ -41,6 +42,8 @@ pub struct AppState {
     pub boards: Arc<BoardTree>,
     /// The GraphQL schema, built once.
     pub schema: AppSchema,
+    /// SQLite's writers, one at a time (nothing on PostgreSQL).
+    pub write_gate: WriteGate,
 }
 
 impl AppState {
@@ -51,12 +54,14 @@ impl AppState {
     ) -> AppResult<AppState> {
         let boards = Arc::new(BoardTree::load(&db).await?);
         let schema = serving_schema(&config);
+        let write_gate = WriteGate::for_backend(db.get_database_backend());
         Ok(AppState {
             db,
             config: Arc::new(config),
             keys,
             boards,
             schema,
+            write_gate,
         })
     }
 }
@@ -172,7 +177,8 @@ async fn graphql_get(State(state): State<Arc<AppState>>, request: Request) -> Re
             return Rejection::new(err, state.config.max_body_bytes, media).into_response();
         }
     };
-    run(&state, request.headers(), batch, media, true).await
+    let headers = request.headers().clone();
+    run(state, headers, batch, media, true).await
 }
 
 /// The parameters of a GET request, as GraphQL over HTTP names them. (async-graphql's own GET
@@ -221,22 +227,39 @@ async fn graphql_post(State(state): State<Arc<AppState>>, request: Request) -> R
         Ok(batch) => batch.into_inner(),
         Err(ParseRejection(err)) => return Rejection::new(err, limit, media).into_response(),
     };
-    run(&state, &headers, batch, media, false).await
+    run(state, headers, batch, media, false).await
 }
 
 /// Checks the request against the HTTP-level limits, then executes it within the time limit.
+///
+/// The request's database work runs in a task of its own, so that it always ends in a commit
+/// or a rollback: a client that disconnects (this handler's future is dropped) or a timeout
+/// never cuts a statement in half, which could return a connection to the pool still inside
+/// a transaction for the next request to commit. Whether that work may commit is decided once,
+/// by [`Fate`]: the task claims the commit when its work succeeded, the handler claims the
+/// abandonment when the client left or the time ran out, and whichever comes first wins.
 async fn run(
-    state: &AppState,
-    headers: &HeaderMap,
-    batch: BatchRequest,
+    state: Arc<AppState>,
+    headers: HeaderMap,
+    mut batch: BatchRequest,
     media: MediaType,
     is_get: bool,
 ) -> Response {
-    if is_get
-        && batch
-            .iter()
-            .any(|r| changes_data(&r.query, r.operation_name.as_deref()))
+    if let BatchRequest::Batch(operations) = &batch
+        && operations.len() > state.config.max_batch
     {
+        let message = format!(
+            "a batch may hold at most {} operations",
+            state.config.max_batch
+        );
+        return error_reply(StatusCode::BAD_REQUEST, media, &message, "BATCH_TOO_LARGE");
+    }
+    let access = if batch.iter_mut().any(changes_data) {
+        Access::Write
+    } else {
+        Access::Read
+    };
+    if is_get && access == Access::Write {
         // GraphQL over HTTP: GET is for queries only; a mutation must be POSTed.
         let mut response = error_reply(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -249,38 +272,88 @@ async fn run(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    if let BatchRequest::Batch(operations) = &batch
-        && operations.len() > state.config.max_batch
-    {
-        let message = format!(
-            "a batch may hold at most {} operations",
-            state.config.max_batch
-        );
-        return error_reply(StatusCode::BAD_REQUEST, media, &message, "BATCH_TOO_LARGE");
-    }
     let timeout = state.config.request_timeout;
-    match tokio::time::timeout(timeout, execute(state, headers, batch, media)).await {
-        Ok(response) => response,
-        Err(_) => {
-            // Dropping the request's future drops its transaction, which rolls back.
-            tracing::warn!(?timeout, "request timed out");
-            error_reply(
-                StatusCode::SERVICE_UNAVAILABLE,
-                media,
-                "the request took longer than the server allows",
-                "REQUEST_TIMEOUT",
-            )
+    let deadline = tokio::time::Instant::now() + timeout;
+    let fate = Arc::new(Fate::default());
+    let _abandon_if_dropped = AbandonOnDrop(fate.clone());
+    let work = execute(state, headers, batch, media, access, deadline, fate.clone());
+    let mut task = tokio::spawn(work);
+    let joined = match tokio::time::timeout_at(deadline, &mut task).await {
+        Ok(joined) => joined,
+        Err(_) if fate.abandon() => {
+            tracing::warn!(?timeout, "request timed out; its work rolls back");
+            return error_response(StatusCode::SERVICE_UNAVAILABLE, media, AppError::Timeout);
         }
+        // The work had already claimed its commit: its answer is on the way.
+        Err(_) => task.await,
+    };
+    joined.unwrap_or_else(|err| {
+        error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            media,
+            AppError::Internal(format!("request task failed: {err}")),
+        )
+    })
+}
+
+/// Whether a request's work may still commit. See [`run`].
+#[derive(Default)]
+struct Fate(AtomicU8);
+
+impl Fate {
+    const RUNNING: u8 = 0;
+    const COMMITTING: u8 = 1;
+    const ABANDONED: u8 = 2;
+
+    /// Claims the commit for the work; `false` when the request was abandoned first.
+    fn commit(&self) -> bool {
+        self.0
+            .compare_exchange(
+                Self::RUNNING,
+                Self::COMMITTING,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
+    }
+
+    /// Abandons the work unless it has claimed its commit; `true` when it will not commit.
+    fn abandon(&self) -> bool {
+        match self.0.compare_exchange(
+            Self::RUNNING,
+            Self::ABANDONED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => true,
+            Err(state) => state == Self::ABANDONED,
+        }
+    }
+
+    fn abandoned(&self) -> bool {
+        self.0.load(Ordering::Acquire) == Self::ABANDONED
     }
 }
 
-/// Whether the operation a request would run is a mutation (or subscription). A query that
-/// does not parse is left to the executor, which reports it.
-fn changes_data(query: &str, operation_name: Option<&str>) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(query) else {
+/// Abandons the request's work when the handler is dropped before it answered: the client has
+/// gone, and work nobody will hear of must not commit.
+struct AbandonOnDrop(Arc<Fate>);
+
+impl Drop for AbandonOnDrop {
+    fn drop(&mut self) {
+        self.0.abandon();
+    }
+}
+
+/// Whether the operation a request would run is a mutation (or subscription). The document is
+/// parsed here once, and the executor reuses the parse. A query that does not parse is left to
+/// the executor, which reports it.
+fn changes_data(request: &mut async_graphql::Request) -> bool {
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
-    let kind = match (&document.operations, operation_name) {
+    let kind = match (&document.operations, operation_name.as_deref()) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
         (DocumentOperations::Multiple(ops), None) => ops
@@ -293,15 +366,20 @@ fn changes_data(query: &str, operation_name: Option<&str>) -> bool {
 }
 
 /// Runs one HTTP request's operations in one transaction cut to the viewer's scope. The
-/// transaction commits only when every operation succeeded, so a rejected request writes nothing.
-/// The request's audit events are written in the same transaction just before it commits; when
-/// it rolls back but part of the data still reached the client, only its clinical reads are
-/// kept, in a transaction of their own.
+/// transaction commits only when every operation succeeded and the request was not abandoned,
+/// so a rejected or abandoned request writes nothing. The audit events of a writing request are
+/// written in its transaction just before it commits. Clinical reads that its transaction could
+/// not keep (it rolled back, or it was a read-only SQLite transaction) are written in a
+/// transaction of their own before the answer leaves, so no clinical detail, and no error that
+/// depended on one, reaches a client unaudited.
 async fn execute(
-    state: &AppState,
-    headers: &HeaderMap,
+    state: Arc<AppState>,
+    headers: HeaderMap,
     batch: BatchRequest,
     media: MediaType,
+    access: Access,
+    deadline: tokio::time::Instant,
+    fate: Arc<Fate>,
 ) -> Response {
     let authorization = headers
         .get(header::AUTHORIZATION)
@@ -310,11 +388,16 @@ async fn execute(
         Ok(viewer) => viewer,
         Err(err) => return error_response(StatusCode::UNAUTHORIZED, media, err),
     };
+    let turn = match state.write_gate.enter(access, deadline).await {
+        Ok(turn) => turn,
+        Err(err) => return error_response(StatusCode::SERVICE_UNAVAILABLE, media, err),
+    };
     let db = match db::begin_request(
         &state.db,
         viewer.scope.clone(),
         state.config.app_filter,
         state.config.request_timeout,
+        access,
     )
     .await
     {
@@ -340,36 +423,39 @@ async fn execute(
         state.config.clone(),
     ));
     let mut response = state.schema.execute_batch(batch.data(data)).await;
-    // Data that reached the client despite an error (a partial answer) was read: its clinical
-    // reads are audited even though the transaction rolls back. A rejected mutation answers
-    // `data: null` and leaves nothing.
-    let delivered = responses(&mut response)
-        .iter()
-        .any(|r| !matches!(r.data, Value::Null));
-    match db.finish_audited(response.is_ok(), &actor).await {
-        Ok(reads) if !reads.is_empty() && delivered => {
-            let written = async {
-                let tx = db::begin_scoped(&state.db, &scope).await?;
-                write_events(&tx, &actor, reads.iter()).await?;
-                tx.commit().await?;
-                Ok::<_, AppError>(())
-            };
-            if let Err(err) = written.await {
-                return error_response(StatusCode::INTERNAL_SERVER_ERROR, media, err);
-            }
+    let commit = response.is_ok() && fate.commit();
+    let finished = db.finish_audited(commit, &actor).await;
+    drop(turn);
+    let reads = match finished {
+        Ok(reads) => reads,
+        Err(err) => return error_response(status_of(&err), media, err),
+    };
+    // Nothing reaches an abandoned request's client, so nothing was read.
+    if !reads.is_empty() && !fate.abandoned() {
+        let written = async {
+            let _turn = state.write_gate.enter(Access::Write, deadline).await?;
+            let tx = db::begin_scoped_as(&state.db, &scope, Access::Write).await?;
+            write_events(&tx, &actor, reads.iter()).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        };
+        if let Err(err) = written.await {
+            return error_response(status_of(&err), media, err);
         }
-        Ok(_) => {}
-        // A commit that lost a race (SQLite) is a conflict to retry, not a server fault.
-        Err(err @ AppError::Conflict(_)) => {
-            return error_response(StatusCode::CONFLICT, media, err);
-        }
-        Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, media, err),
     }
     for r in responses(&mut response) {
         add_missing_codes(r);
         null_refused_fields(r);
     }
     graphql_reply(&response, media)
+}
+
+/// The HTTP status of a request that failed as a whole with `err`.
+fn status_of(err: &AppError) -> StatusCode {
+    match err {
+        AppError::Busy | AppError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 /// The GraphQL response with the status GraphQL over HTTP asks for: with

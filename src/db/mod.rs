@@ -2,16 +2,71 @@
 
 pub mod entities;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, Statement, TransactionTrait,
+    DatabaseTransaction, DbErr, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
+use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::time::Instant;
 
+use crate::error::{AppError, AppResult};
 use crate::scope::{AppFilter, Scope, ScopedDb};
+
+/// What a request's transaction may do, known before it begins (a mutation writes; a query
+/// only reads, its audit events aside). SQLite needs to know at `BEGIN`: see [`WriteGate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// SQLite's one writer at a time, as a queue in the process instead of a failure.
+///
+/// A deferred SQLite transaction that reads and later writes must upgrade its lock, and if
+/// another writer committed since it began reading, SQLite refuses at once
+/// (`SQLITE_BUSY_SNAPSHOT`; the busy timeout does not apply). So on SQLite every transaction
+/// that will write takes its turn here first, then begins with `BEGIN IMMEDIATE` (holding the
+/// write lock from its first statement), and nothing else in the process writes meanwhile.
+/// Readers never come here: under WAL they read their snapshot while a writer writes. A
+/// query's own audit events are written after its read transaction ends, in a short write
+/// transaction of their own (see `app::execute`).
+///
+/// The queue is fair (tokio's mutex is first come, first served) and every wait ends at the
+/// request's deadline. PostgreSQL has row locks and needs none of this.
+#[derive(Clone, Default)]
+pub struct WriteGate(Option<Arc<Mutex<()>>>);
+
+/// A writer's turn; the next writer goes when it is dropped.
+pub type WriteTurn = Option<OwnedMutexGuard<()>>;
+
+impl WriteGate {
+    pub fn for_backend(backend: DatabaseBackend) -> Self {
+        match backend {
+            DatabaseBackend::Sqlite => WriteGate(Some(Arc::new(Mutex::new(())))),
+            _ => WriteGate(None),
+        }
+    }
+
+    /// Waits for the turn to write, until `deadline` at the latest (`REQUEST_TIMEOUT`). No
+    /// wait for readers, nor on PostgreSQL.
+    pub async fn enter(&self, access: Access, deadline: Instant) -> AppResult<WriteTurn> {
+        match (&self.0, access) {
+            (Some(gate), Access::Write) => {
+                tokio::time::timeout_at(deadline, gate.clone().lock_owned())
+                    .await
+                    .map(Some)
+                    .map_err(|_| AppError::Timeout)
+            }
+            _ => Ok(None),
+        }
+    }
+}
 
 /// Opens a pool on `url` (`sqlite://...` or `postgres://...`).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
@@ -67,7 +122,8 @@ pub async fn refresh_planner_statistics(
 const STATEMENT_GRACE: Duration = Duration::from_secs(1);
 
 /// Opens a request's transaction, cut to `scope` for the resolvers (the application filter) and,
-/// on PostgreSQL, for the database too (row-level security).
+/// on PostgreSQL, for the database too (row-level security). On SQLite a writing request must
+/// hold its [`WriteGate`] turn.
 ///
 /// On PostgreSQL every statement of the request is also cut off shortly after `timeout`
 /// (`SET LOCAL statement_timeout`), so a runaway query stops in the database, not only in the
@@ -77,10 +133,15 @@ pub async fn begin_request(
     scope: Scope,
     filter: AppFilter,
     timeout: Duration,
+    access: Access,
 ) -> Result<ScopedDb, DbErr> {
-    let tx = begin_scoped(db, &scope).await?;
+    let tx = begin_scoped_as(db, &scope, access).await?;
     set_statement_timeout(&tx, timeout + STATEMENT_GRACE).await?;
-    Ok(ScopedDb::new(scope, filter, tx))
+    // A read-only SQLite transaction must not write its audit events: they go in a
+    // transaction of their own once it has ended (see `WriteGate`).
+    let audits_inline =
+        access == Access::Write || db.get_database_backend() != DatabaseBackend::Sqlite;
+    Ok(ScopedDb::new(scope, filter, tx, audits_inline))
 }
 
 /// `SET LOCAL statement_timeout` on PostgreSQL (whole milliseconds, at least 1); nothing on
@@ -112,7 +173,26 @@ pub async fn begin_scoped(
     db: &DatabaseConnection,
     scope: &Scope,
 ) -> Result<DatabaseTransaction, DbErr> {
-    let tx = db.begin().await?;
+    begin_scoped_as(db, scope, Access::Read).await
+}
+
+/// [`begin_scoped`] for a transaction that will write: on SQLite it begins with
+/// `BEGIN IMMEDIATE`, taking the write lock at once (the caller holds its [`WriteGate`] turn).
+pub async fn begin_scoped_as(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    access: Access,
+) -> Result<DatabaseTransaction, DbErr> {
+    let tx = match (db.get_database_backend(), access) {
+        (DatabaseBackend::Sqlite, Access::Write) => {
+            db.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await?
+        }
+        _ => db.begin().await?,
+    };
     if tx.get_database_backend() == DatabaseBackend::Postgres {
         let (province, district, all) = scope.settings();
         tx.execute_raw(Statement::from_sql_and_values(

@@ -280,6 +280,9 @@ pub struct ScopedDb {
     tx: RwLock<Option<DatabaseTransaction>>,
     /// The request's audit events, written in one insert when the request finishes.
     trail: Mutex<Trail>,
+    /// Whether the audit events may be written in this transaction. Not in a read-only SQLite
+    /// transaction, which could not upgrade to a write (see `db::WriteGate`).
+    audits_inline: bool,
 }
 
 /// What a request leaves in the audit trail: its changes, in order, and the cadres whose
@@ -291,12 +294,18 @@ struct Trail {
 }
 
 impl ScopedDb {
-    pub(crate) fn new(scope: Scope, filter: AppFilter, tx: DatabaseTransaction) -> Self {
+    pub(crate) fn new(
+        scope: Scope,
+        filter: AppFilter,
+        tx: DatabaseTransaction,
+        audits_inline: bool,
+    ) -> Self {
         ScopedDb {
             scope,
             filter,
             tx: RwLock::new(Some(tx)),
             trail: Mutex::new(Trail::default()),
+            audits_inline,
         }
     }
 
@@ -508,8 +517,10 @@ impl ScopedDb {
 
     /// Ends the request. On success its audit events (changes and clinical reads) are written
     /// in one insert inside the transaction, which then commits. On failure everything rolls
-    /// back, and the clinical reads are returned: the client may still have received data, so
-    /// the caller writes them in a transaction of their own (see `app::execute`).
+    /// back. Either way, the events not written here are returned for the caller to write in a
+    /// transaction of their own (see `app::execute`): on failure the clinical reads (the client
+    /// may have seen data, or an error that depended on a stored value), and on a read-only
+    /// SQLite transaction, which cannot write, the reads of a successful request.
     pub async fn finish_audited(&self, commit: bool, actor: &Actor) -> AppResult<Vec<Change>> {
         let (changes, reads) = match self.trail.lock() {
             Ok(mut trail) => (
@@ -524,6 +535,17 @@ impl ScopedDb {
             .collect();
         if !commit {
             self.finish(false).await?;
+            return Ok(reads);
+        }
+        if !self.audits_inline {
+            if !changes.is_empty() {
+                // Only a request that began as a writer may change anything.
+                self.finish(false).await?;
+                return Err(AppError::Internal(
+                    "a read-only request tried to write".into(),
+                ));
+            }
+            self.finish(true).await?;
             return Ok(reads);
         }
         {

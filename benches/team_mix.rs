@@ -1,0 +1,245 @@
+//! Benchmark: what a board's team gets at once. Clients run the mix of the SQLite concurrency
+//! issue with no think time: of every 7 clients, 4 clinicians list 100 cadres of Nghệ An with
+//! each one's latest exam and 5 exams (audited clinical reads), 2 update a cadre of their own
+//! with the version they hold, and 1 records exams. At 4, 8 and 16 clients, for 10 s each,
+//! through the real router in this process, on the seeded demo data. A bench binary, not a
+//! timed test:
+//!
+//! ```sh
+//! cargo bench --bench team_mix                     # SQLite, a fresh seeded file
+//! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/cadre_team cargo bench --bench team_mix
+//! ```
+//!
+//! Prints, per level and per kind of request, requests per second, median and p99, and the
+//! number of failed requests (which must be 0: nobody fails for a lock, and every writer sends
+//! the version it holds).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, header};
+use cadre_health::app::{AppState, router};
+use cadre_health::auth::TokenKeys;
+use cadre_health::db::{self, entities::cadre};
+use cadre_health::domain::Role;
+use clap::Parser;
+use http_body_util::BodyExt;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const SECRET: &[u8] = b"bench-secret-bench-secret-bench-secret-0123";
+const RUN: Duration = Duration::from_secs(10);
+
+const READ: &str = "{ cadres(filter: {boardCode: \"40\"}, first: 100) { edges { node { \
+    id latestExam { id cadreClass } exams(first: 5) { edges { node { id examinedOn } } } } } } }";
+const UPDATE: &str = "mutation($id: ID!, $version: Int!, $input: UpdateCadreInput!) \
+    { updateCadre(id: $id, version: $version, input: $input) { version } }";
+const RECORD: &str =
+    "mutation($input: RecordHealthExamInput!) { recordHealthExam(input: $input) { id } }";
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Read,
+    Update,
+    Record,
+}
+
+impl Kind {
+    fn of(client: usize) -> Kind {
+        match client % 7 {
+            0..=3 => Kind::Read,
+            4 | 5 => Kind::Update,
+            _ => Kind::Record,
+        }
+    }
+}
+
+struct Bench {
+    app: Router,
+    token: String,
+}
+
+impl Bench {
+    async fn ask(&self, query: &str, variables: Value) -> anyhow::Result<Value> {
+        let request = Request::post("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
+            .body(Body::from(
+                json!({ "query": query, "variables": variables }).to_string(),
+            ))?;
+        let response = self.app.clone().oneshot(request).await?;
+        let bytes = response.into_body().collect().await?.to_bytes();
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+
+    /// One client's loop until `stop`: the latency of every request and how many failed.
+    async fn client(
+        self: Arc<Self>,
+        kind: Kind,
+        cadre: (String, i64),
+        stop: Instant,
+    ) -> (Kind, Vec<Duration>, usize) {
+        let (id, mut version) = cadre;
+        let mut times = Vec::new();
+        let mut failed = 0;
+        while Instant::now() < stop {
+            let started = Instant::now();
+            let answer = match kind {
+                Kind::Read => self.ask(READ, json!({})).await,
+                Kind::Update => {
+                    self.ask(
+                        UPDATE,
+                        json!({"id": id, "version": version, "input": {"workplace": format!("v{version}")}}),
+                    )
+                    .await
+                }
+                Kind::Record => self.ask(RECORD, json!({"input": exam(&id)})).await,
+            };
+            times.push(started.elapsed());
+            match answer {
+                Ok(body) if body.get("errors").is_none() => {
+                    if kind == Kind::Update {
+                        version += 1;
+                    }
+                }
+                Ok(body) => {
+                    failed += 1;
+                    eprintln!("{kind:?} failed: {}", body["errors"]);
+                }
+                Err(err) => {
+                    failed += 1;
+                    eprintln!("{kind:?} failed: {err}");
+                }
+            }
+        }
+        (kind, times, failed)
+    }
+}
+
+fn exam(cadre: &str) -> Value {
+    json!({ "cadreId": cadre, "exam": {
+        "examinedOn": "2025-04-10", "kind": "PERIODIC", "heightCm": 165.0, "weightKg": 60.0,
+        "systolicMmhg": 130, "diastolicMmhg": 85, "pulseBpm": 72,
+        "diagnoses": ["I10"], "cadreClass": "B1", "generalClass": "II" } })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.db").display()
+        )
+    });
+    let db = db::connect(&url).await?;
+    db::migrate(&db).await?;
+    let cadres = {
+        let tx = db::begin_system(&db).await?;
+        cadre::Entity::find().count(&tx).await?
+    };
+    if cadres == 0 {
+        let started = Instant::now();
+        cadre_health::seed::seed(&db, cadre_health::seed::Scale::Demo).await?;
+        eprintln!("seeded demo data in {:.1?}", started.elapsed());
+    }
+    let mut config = cadre_health::cli::Cli::parse_from(["cadre-health"]).config;
+    config.database_url = Some(url.clone());
+    let keys = TokenKeys::hs256(SECRET);
+    let token = keys
+        .issue("40", Role::Clinician, "bench", Duration::from_secs(3600))
+        .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+    let state = AppState::new(db, config, TokenKeys::hs256(SECRET))
+        .await
+        .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+    let bench = Arc::new(Bench {
+        app: router(state),
+        token,
+    });
+    let backend = if url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+
+    // A cadre of their own for each writer: the first 16 serving cadres of Nghệ An.
+    let list = bench
+        .ask(
+            "{ cadres(filter: {boardCode: \"40\", status: SERVING}, first: 16) \
+             { edges { node { id version } } } }",
+            json!({}),
+        )
+        .await?;
+    let own: Vec<(String, i64)> = list["data"]["cadres"]["edges"]
+        .as_array()
+        .ok_or_else(|| anyhow::anyhow!("no cadres: {list}"))?
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["id"].as_str().unwrap_or_default().to_owned(),
+                e["node"]["version"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    anyhow::ensure!(own.len() == 16, "need 16 cadres in Nghệ An");
+
+    for clients in [4, 8, 16] {
+        // Versions move on between levels: read them again.
+        let mut cadres = Vec::new();
+        for (id, _) in own.iter().take(clients) {
+            let body = bench
+                .ask(
+                    &format!("{{ cadre(id: \"{id}\") {{ version }} }}"),
+                    json!({}),
+                )
+                .await?;
+            let version = body["data"]["cadre"]["version"]
+                .as_i64()
+                .unwrap_or_default();
+            cadres.push((id.clone(), version));
+        }
+        let stop = Instant::now() + RUN;
+        let runs = futures::future::join_all(
+            cadres
+                .into_iter()
+                .enumerate()
+                .map(|(i, cadre)| tokio::spawn(bench.clone().client(Kind::of(i), cadre, stop))),
+        )
+        .await;
+        let mut all = Vec::new();
+        for kind in [Kind::Read, Kind::Update, Kind::Record] {
+            let mut times = Vec::new();
+            let mut failed = 0;
+            for run in runs.iter().flatten().filter(|(k, _, _)| *k == kind) {
+                times.extend_from_slice(&run.1);
+                failed += run.2;
+            }
+            report(backend, clients, &format!("{kind:?}"), &mut times, failed);
+            all.extend(times);
+        }
+        let failed = runs.iter().flatten().map(|r| r.2).sum();
+        report(backend, clients, "all", &mut all, failed);
+    }
+    Ok(())
+}
+
+fn report(backend: &str, clients: usize, kind: &str, times: &mut [Duration], failed: usize) {
+    if times.is_empty() {
+        return;
+    }
+    times.sort();
+    let n = times.len();
+    println!(
+        "{backend} | {clients:>2} clients | {kind:<6} | {:>7.1} req/s | median {:>7.1} ms | p99 {:>7.1} ms | failed {failed}",
+        n as f64 / RUN.as_secs_f64(),
+        ms(times[n / 2]),
+        ms(times[(n * 99 / 100).min(n - 1)]),
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

@@ -340,14 +340,11 @@ async fn execute(
         state.config.clone(),
     ));
     let mut response = state.schema.execute_batch(batch.data(data)).await;
-    // Data that reached the client despite an error (a partial answer) was read: its clinical
-    // reads are audited even though the transaction rolls back. A rejected mutation answers
-    // `data: null` and leaves nothing.
-    let delivered = responses(&mut response)
-        .iter()
-        .any(|r| !matches!(r.data, Value::Null));
+    // Clinical rows read by a failed request are audited even though its transaction rolls
+    // back: a partial answer delivered them, and a failed mutation's check against stored
+    // values (a date before the diagnosis) tells something of them too.
     match db.finish_audited(response.is_ok(), &actor).await {
-        Ok(reads) if !reads.is_empty() && delivered => {
+        Ok(reads) if !reads.is_empty() => {
             let written = async {
                 let tx = db::begin_scoped(&state.db, &scope).await?;
                 write_events(&tx, &actor, reads.iter()).await?;

@@ -282,7 +282,8 @@ impl Cadre {
             let exams = req
                 .preload(rows.iter().map(|c| LatestExamKey(c.id)))
                 .await?;
-            if latest.field("campaign").exists() {
+            // `campaignId` is shown only when the campaign is visible, so it loads it too.
+            if latest.field("campaign").exists() || latest.field("campaignId").exists() {
                 let campaigns = exams.values().filter_map(|e| e.campaign_id);
                 req.preload(campaigns.map(CampaignKey)).await?;
             }

@@ -16,7 +16,7 @@ use sea_orm::{EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select, 
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
-use crate::scope::{ScopedDb, Tenant};
+use crate::scope::{ScopedDb, Selection, Tenant};
 
 /// The extra field every connection carries.
 #[derive(SimpleObject)]
@@ -354,7 +354,8 @@ where
     } else {
         0
     };
-    let rows = db.all(order.page_query(query, args)?).await?;
+    let page = Selection::new(order.page_query(query, args)?);
+    let rows = db.page(page, args.size).await?;
     Ok(connection(rows, args, total, order, node))
 }
 

@@ -122,6 +122,13 @@ pub trait Tenant: EntityTrait {
         None
     }
 
+    /// The cadre a row is about and its tenant keys: the cadre itself for the directory, the
+    /// record's cadre for a clinical record. A row returned by a [`Selection`] made by clinical
+    /// detail is audited as a clinical read of this cadre.
+    fn cadre_of_row(row: &Self::Model) -> Option<(Uuid, TenantKeys)> {
+        Self::clinical_read(row)
+    }
+
     /// Columns derived from other rows (a cadre's last exam date), which the writes of those
     /// rows keep. A whole-row [`ScopedDb::update`] leaves them out: under PostgreSQL's read
     /// committed it would otherwise write back the value it read, over an exam recorded
@@ -242,6 +249,10 @@ impl Tenant for entities::cadre::Entity {
     fn derived() -> Vec<Self::Column> {
         vec![entities::cadre::Column::LastExamOn]
     }
+
+    fn cadre_of_row(row: &Self::Model) -> Option<(Uuid, TenantKeys)> {
+        Some((row.id, row.keys()))
+    }
 }
 
 tenant_row!(cadre, |r| Some(r.id));
@@ -267,6 +278,66 @@ pub enum AppFilter {
     On,
     #[doc(hidden)]
     Off,
+}
+
+/// A query of the rows of `E`, marked when it selects them by clinical detail (a cadre's active
+/// conditions, the classes of their latest exam). Which cadres such a query returns is itself
+/// clinical detail: `I10` plus a name tells whether that person has hypertension. So its rows
+/// are audited as clinical reads of their cadres, one `readClinical` event per cadre, as if
+/// their records had been shown. The query inside cannot be taken out: it runs only through
+/// [`ScopedDb::page`] and [`ScopedDb::count_selection`], which honour the mark, so no resolver
+/// can drop it on the way. (Refusing the roles that may not read clinical detail is the
+/// filter's visible check: `ScopedDb` knows the scope, not the role.)
+pub struct Selection<E: EntityTrait> {
+    query: Select<E>,
+    by_clinical_detail: bool,
+}
+
+impl<E: EntityTrait> Selection<E> {
+    /// A selection by ordinary columns.
+    pub fn new(query: Select<E>) -> Self {
+        Selection {
+            query,
+            by_clinical_detail: false,
+        }
+    }
+
+    /// Narrowed by a condition on ordinary columns.
+    pub fn filter(mut self, condition: impl sea_orm::sea_query::IntoCondition) -> Self {
+        self.query = self.query.filter(condition);
+        self
+    }
+
+    /// Narrowed by a condition on clinical detail: from now on, a clinical read.
+    pub fn filter_by_clinical_detail(
+        mut self,
+        condition: impl sea_orm::sea_query::IntoCondition,
+    ) -> Self {
+        self.query = self.query.filter(condition);
+        self.by_clinical_detail = true;
+        self
+    }
+
+    pub fn by_clinical_detail(&self) -> bool {
+        self.by_clinical_detail
+    }
+
+    /// The same selection, its query ordered or paged by `page`; the mark stays.
+    pub fn paged(self, page: impl FnOnce(Select<E>) -> AppResult<Select<E>>) -> AppResult<Self> {
+        Ok(Selection {
+            query: page(self.query)?,
+            by_clinical_detail: self.by_clinical_detail,
+        })
+    }
+}
+
+impl<E: EntityTrait> Clone for Selection<E> {
+    fn clone(&self) -> Self {
+        Selection {
+            query: self.query.clone(),
+            by_clinical_detail: self.by_clinical_detail,
+        }
+    }
 }
 
 /// A request's database access, cut to the viewer's scope.
@@ -336,6 +407,47 @@ impl ScopedDb {
         Ok(row)
     }
 
+    /// One page of `selection`, fetched with one row more than the page shows (`shown`), which
+    /// only tells whether there is a next page: the rows shown are the first `shown`, forwards
+    /// and backwards alike (`page::connection`). Only the rows shown are audited, since the
+    /// extra one is never seen: the clinical records among them, and, for a selection by
+    /// clinical detail, the cadre of every row.
+    pub async fn page<E: Tenant>(
+        &self,
+        selection: Selection<E>,
+        shown: u64,
+    ) -> AppResult<Vec<E::Model>> {
+        let tx = self.tx.read().await;
+        let rows = self.restrict(selection.query).all(open(&tx)?).await?;
+        let seen = rows.len().min(usize::try_from(shown).unwrap_or(usize::MAX));
+        self.note::<E>(&rows[..seen], selection.by_clinical_detail);
+        Ok(rows)
+    }
+
+    /// How many rows of `selection` lie inside the scope (a list's `totalCount`).
+    ///
+    /// A count by clinical detail is audited like the rows it counts: one `readClinical` event
+    /// per cadre counted. The directory's other conditions (name words, birth years, gender)
+    /// narrow a count down to one named person, and then the count is that person's clinical
+    /// detail: finding 3's prefix walk over ICD-10 codes works with `totalCount` alone. So the
+    /// cadres are read (their IDs and keys, not a `COUNT(*)`) and noted. Counting a population
+    /// by condition or class is what `statistics` is for: aggregates by board, not audited.
+    pub async fn count_selection<E: Tenant>(&self, selection: &Selection<E>) -> AppResult<u64>
+    where
+        E::Model: Sync,
+    {
+        if !selection.by_clinical_detail {
+            return self.count(selection.query.clone()).await;
+        }
+        let tx = self.tx.read().await;
+        let rows = self
+            .restrict(selection.query.clone())
+            .all(open(&tx)?)
+            .await?;
+        self.note::<E>(&rows, true);
+        Ok(rows.len() as u64)
+    }
+
     /// The tenant keys of `board` when the viewer may write there; `NOT_FOUND` otherwise, as
     /// for anything outside the scope.
     pub fn keys_for(&self, board: &board::Model) -> AppResult<TenantKeys> {
@@ -377,7 +489,18 @@ impl ScopedDb {
             E::insert(row.clone().into_active_model())
                 .exec_without_returning(open(&tx)?)
                 .await
-                .map_err(|e| AppError::from_write(e, clash))?;
+                .map_err(|e| {
+                    // A clash with a stored clinical record (that dose of that vaccine is
+                    // already recorded) tells the writer the record exists: a clinical read of
+                    // the cadre, audited although the write fails.
+                    if matches!(
+                        e.sql_err(),
+                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                    ) {
+                        self.note_reads::<E>(std::slice::from_ref(&row));
+                    }
+                    AppError::from_write(e, clash)
+                })?;
         }
         self.note_change(Change::of::<E, _>(&row, action, fields));
         Ok(row)
@@ -504,7 +627,18 @@ impl ScopedDb {
     }
 
     fn note_reads<E: Tenant>(&self, rows: &[E::Model]) {
-        let mut reads = rows.iter().filter_map(E::clinical_read).peekable();
+        self.note::<E>(rows, false);
+    }
+
+    /// Notes the cadres whose clinical detail `rows` show: the clinical records among them
+    /// or, for rows selected by clinical detail, every row's cadre.
+    fn note<E: Tenant>(&self, rows: &[E::Model], by_clinical_detail: bool) {
+        let about: fn(&E::Model) -> Option<(Uuid, TenantKeys)> = if by_clinical_detail {
+            E::cadre_of_row
+        } else {
+            E::clinical_read
+        };
+        let mut reads = rows.iter().filter_map(about).peekable();
         if reads.peek().is_none() {
             return;
         }

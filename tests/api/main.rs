@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod clinical_reads;
 mod concurrency;
 mod filters;
 mod first_run;

@@ -176,6 +176,42 @@ fn parse_exam(
     })
 }
 
+/// An exam with no values yet, for `parse_exam` to fill in: the base of a new exam, and of the
+/// values a correction brings before the stored exam is read.
+fn blank_exam(kind: ExamKind) -> health_exam::Model {
+    let now = Utc::now();
+    health_exam::Model {
+        id: new_id(),
+        board_code: String::new(),
+        province_code: None,
+        district_code: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        cadre_id: uuid::Uuid::nil(),
+        campaign_id: None,
+        examined_on: now.date_naive(),
+        facility: None,
+        kind,
+        height_cm: None,
+        weight_kg: None,
+        bmi: None,
+        systolic_mmhg: None,
+        diastolic_mmhg: None,
+        pulse_bpm: None,
+        glucose_mmol_l: None,
+        hba1c_percent: None,
+        cholesterol_mmol_l: None,
+        triglycerides_mmol_l: None,
+        creatinine_umol_l: None,
+        diagnoses: String::new(),
+        cadre_class: None,
+        general_class: None,
+        conclusion: None,
+        physician: None,
+    }
+}
+
 /// The names of the clinical columns that differ between two exams (names only: the audit
 /// trail never holds clinical values).
 fn exam_changes(old: &health_exam::Model, new: &health_exam::Model) -> Vec<&'static str> {
@@ -462,37 +498,7 @@ impl ExamMutation {
         input: RecordHealthExamInput,
     ) -> AppResult<HealthExam> {
         let req = writer(ctx)?;
-        let now = Utc::now();
-        let blank = health_exam::Model {
-            id: new_id(),
-            board_code: String::new(),
-            province_code: None,
-            district_code: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            cadre_id: uuid::Uuid::nil(),
-            campaign_id: None,
-            examined_on: now.date_naive(),
-            facility: None,
-            kind: input.exam.kind,
-            height_cm: None,
-            weight_kg: None,
-            bmi: None,
-            systolic_mmhg: None,
-            diastolic_mmhg: None,
-            pulse_bpm: None,
-            glucose_mmol_l: None,
-            hba1c_percent: None,
-            cholesterol_mmol_l: None,
-            triglycerides_mmol_l: None,
-            creatinine_umol_l: None,
-            diagnoses: String::new(),
-            cadre_class: None,
-            general_class: None,
-            conclusion: None,
-            physician: None,
-        };
+        let blank = blank_exam(input.exam.kind);
         let mut v = Violations::new();
         let parsed = parse_exam(&mut v, input.exam, blank.clone());
         v.finish()?;
@@ -529,12 +535,31 @@ impl ExamMutation {
         exam: HealthExamValues,
     ) -> AppResult<HealthExam> {
         let req = writer(ctx)?;
-        let old = find_current::<health_exam::Entity>(req, &id, version).await?;
+        // The input is checked before the stored exam is read: reading it is a clinical read,
+        // audited even when the mutation fails, and an invalid input needs nothing stored.
         let mut v = Violations::new();
-        let parsed = parse_exam(&mut v, exam, old.clone());
+        let base = blank_exam(exam.kind);
+        let parsed = parse_exam(&mut v, exam, base);
         v.finish()?;
-        let Some(ExamValues { campaign_id, row }) = parsed else {
+        let Some(ExamValues {
+            campaign_id,
+            row: values,
+        }) = parsed
+        else {
             return Err(AppError::Internal("validated input missing".into()));
+        };
+        let old = find_current::<health_exam::Entity>(req, &id, version).await?;
+        // The stored exam's identity, keys and bookkeeping; every clinical value from the input.
+        let row = health_exam::Model {
+            id: old.id,
+            board_code: old.board_code.clone(),
+            province_code: old.province_code.clone(),
+            district_code: old.district_code.clone(),
+            version: old.version,
+            created_at: old.created_at,
+            updated_at: old.updated_at,
+            cadre_id: old.cadre_id,
+            ..values
         };
         check_campaign(req, campaign_id, &row.keys()).await?;
         let fields = exam_changes(&old, &row);

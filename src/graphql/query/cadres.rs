@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, EntityTrait};
 
 use crate::db::entities::{cadre, chronic_condition, exam_campaign, health_exam};
 use crate::domain::{
@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::page::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
 use crate::graphql::types::{Cadre, parse_id};
 use crate::graphql::{RequestData, request};
+use crate::scope::Selection;
 
 use super::{SortDirection, board_subtree, nothing};
 
@@ -75,12 +76,41 @@ pub struct CadreOrder {
 }
 
 impl CadreFilter {
+    /// Selecting cadres by clinical detail is a clinical read (which named cadres have
+    /// hypertension, or a class D exam). Roles that may not read clinical detail are refused
+    /// before any SQL, with no rows and no `totalCount`; the refusal names the first such
+    /// condition given. For the other roles `apply` marks the selection, so that `ScopedDb`
+    /// audits every cadre it returns.
+    fn check_role(&self, req: &RequestData) -> AppResult<()> {
+        let clinical = [
+            (
+                self.latest_cadre_class.is_some(),
+                "select cadres by clinical detail (filter.latestCadreClass)",
+            ),
+            (
+                self.latest_general_class.is_some(),
+                "select cadres by clinical detail (filter.latestGeneralClass)",
+            ),
+            (
+                self.active_condition.is_some(),
+                "select cadres by clinical detail (filter.activeCondition)",
+            ),
+        ];
+        match clinical.into_iter().find(|(given, _)| *given) {
+            Some((_, refusal)) if !req.viewer.role.reads_clinical() => {
+                Err(AppError::Forbidden(refusal))
+            }
+            _ => Ok(()),
+        }
+    }
+
     async fn apply(
         self,
         req: &RequestData,
-        mut query: Select<cadre::Entity>,
-    ) -> AppResult<Select<cadre::Entity>> {
+        mut query: Selection<cadre::Entity>,
+    ) -> AppResult<Selection<cadre::Entity>> {
         use cadre::Column;
+        self.check_role(req)?;
         if let Some(code) = &self.board_code {
             query = query.filter(board_subtree::<cadre::Entity>(req, code));
         }
@@ -102,15 +132,15 @@ impl CadreFilter {
         if let Some(classes) = self.latest_cadre_class {
             let classes = classes.into_iter().map(|c| c.as_str());
             let cond = Expr::col((LATEST, health_exam::Column::CadreClass)).is_in(classes);
-            query = query.filter(Expr::exists(latest_exam_where(cond)));
+            query = query.filter_by_clinical_detail(Expr::exists(latest_exam_where(cond)));
         }
         if let Some(classes) = self.latest_general_class {
             let classes = classes.into_iter().map(|c| c.as_str());
             let cond = Expr::col((LATEST, health_exam::Column::GeneralClass)).is_in(classes);
-            query = query.filter(Expr::exists(latest_exam_where(cond)));
+            query = query.filter_by_clinical_detail(Expr::exists(latest_exam_where(cond)));
         }
         if let Some(prefix) = &self.active_condition {
-            query = query.filter(Expr::exists(active_condition(prefix)?));
+            query = query.filter_by_clinical_detail(Expr::exists(active_condition(prefix)?));
         }
         if let Some(id) = &self.due_in_campaign {
             let id = parse_id("dueInCampaign", id)?;
@@ -201,9 +231,9 @@ fn active_condition(prefix: &str) -> AppResult<SelectStatement> {
 /// exam in it.
 fn due_in(
     req: &RequestData,
-    query: Select<cadre::Entity>,
+    query: Selection<cadre::Entity>,
     campaign: &exam_campaign::Model,
-) -> Select<cadre::Entity> {
+) -> Selection<cadre::Entity> {
     use cadre::Column;
     let cohort = match campaign.cohort {
         Cohort::Serving => vec![CadreStatus::Serving],
@@ -271,6 +301,9 @@ impl CadreQuery {
     }
 
     /// The cadre directory in the viewer's scope, by name unless `orderBy` says otherwise.
+    /// Selecting by clinical detail (`latestCadreClass`, `latestGeneralClass`,
+    /// `activeCondition`) is a clinical read: null with `FORBIDDEN` for analysts, and audited
+    /// (one `readClinical` event per cadre returned or counted) for everyone else.
     #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
     async fn cadres(
         &self,
@@ -283,25 +316,32 @@ impl CadreQuery {
         #[graphql(desc = "Cursor of the cadre the page starts after.")] after: Option<String>,
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the cadre the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<Cadre>> {
+    ) -> AppResult<Option<Page<Cadre>>> {
         let req = request(ctx)?;
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        let query = filter
+        let selection = filter
             .unwrap_or_default()
-            .apply(req, cadre::Entity::find())
+            .apply(req, Selection::new(cadre::Entity::find()))
             .await?;
         let order = order(&order_by.unwrap_or_default());
         let total = if page::wants_total(ctx) {
-            req.db.count(query.clone()).await?
+            req.db.count_selection(&selection).await?
         } else {
             0
         };
-        let rows = req.db.all(order.page_query(query, &args)?).await?;
+        let page_query = selection.paged(|q| order.page_query(q, &args))?;
+        let rows = req.db.page(page_query, args.size).await?;
         let node = ctx.look_ahead().field("edges").field("node");
         // The extra row fetched to tell whether there is a next page is not shown.
         let shown = &rows[..rows.len().min(args.size as usize)];
         Cadre::prefetch(ctx, node, shown).await?;
-        Ok(page::connection(rows, &args, total, &order, Cadre::listed))
+        Ok(Some(page::connection(
+            rows,
+            &args,
+            total,
+            &order,
+            Cadre::listed,
+        )))
     }
 }
 

@@ -23,7 +23,7 @@ pub struct HealthExamFilter {
     pub from: Option<Date>,
     /// Examined on this day or earlier.
     pub to: Option<Date>,
-    /// Exams of this periodic campaign.
+    /// Exams of this periodic campaign. A campaign outside the viewer's scope matches nothing.
     pub campaign_id: Option<ID>,
     /// Periodic, routine or specialist.
     pub kind: Option<ExamKind>,
@@ -34,7 +34,7 @@ pub struct HealthExamFilter {
 }
 
 impl HealthExamFilter {
-    fn apply(
+    async fn apply(
         self,
         req: &RequestData,
         mut query: Select<health_exam::Entity>,
@@ -50,7 +50,14 @@ impl HealthExamFilter {
             query = query.filter(Column::ExaminedOn.lte(to.0));
         }
         if let Some(id) = &self.campaign_id {
-            query = query.filter(Column::CampaignId.eq(id_of("campaignId", id)?));
+            // A campaign the viewer cannot see (run by a board above theirs) matches nothing,
+            // like a board outside the scope: its ID is not theirs to select by.
+            let id = id_of("campaignId", id)?;
+            let visible = req.db.one(exam_campaign::Entity::find_by_id(id)).await?;
+            query = match visible {
+                Some(_) => query.filter(Column::CampaignId.eq(id)),
+                None => query.filter(super::nothing()),
+            };
         }
         if let Some(kind) = self.kind {
             query = query.filter(Column::Kind.eq(kind));
@@ -108,7 +115,8 @@ impl ExamQuery {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let query = filter
             .unwrap_or_default()
-            .apply(req, health_exam::Entity::find())?;
+            .apply(req, health_exam::Entity::find())
+            .await?;
         page::fetch(ctx, &req.db, query, &HealthExam::order(), &args, HealthExam)
             .await
             .map(Some)

@@ -34,12 +34,17 @@ impl Cadre {
     }
 
     /// An identifier in full for a clinician's or admin's view of one cadre; otherwise only
-    /// its last four characters (Decree 13/2023 on personal data).
+    /// its last four characters (Decree 13/2023 on personal data). Analysts get none of it
+    /// (`FORBIDDEN`): a CCCD is province, gender and century, birth year and six digits, and
+    /// they see the first three in the directory, so the last four would leave about a
+    /// hundred candidates.
     fn identifier(&self, ctx: &Context<'_>, value: &Option<String>) -> AppResult<Option<String>> {
-        let full = self.single && request(ctx)?.viewer.role.reads_clinical();
+        if !request(ctx)?.viewer.role.reads_clinical() {
+            return Err(AppError::Forbidden("read national ID or insurance numbers"));
+        }
         Ok(value
             .as_ref()
-            .map(|v| if full { v.clone() } else { mask(v) }))
+            .map(|v| if self.single { v.clone() } else { mask(v) }))
     }
 }
 
@@ -96,7 +101,7 @@ impl Cadre {
     }
 
     /// National ID (CCCD, 12 digits). Masked to its last four digits except in a clinician's or
-    /// admin's view of this single cadre.
+    /// admin's view of this single cadre; null with `FORBIDDEN` for analysts.
     async fn national_id(&self, ctx: &Context<'_>) -> AppResult<Option<String>> {
         self.identifier(ctx, &self.row.national_id)
     }
@@ -282,7 +287,8 @@ impl Cadre {
             let exams = req
                 .preload(rows.iter().map(|c| LatestExamKey(c.id)))
                 .await?;
-            if latest.field("campaign").exists() {
+            // `campaignId` is shown only when the campaign is visible, so it loads it too.
+            if latest.field("campaign").exists() || latest.field("campaignId").exists() {
                 let campaigns = exams.values().filter_map(|e| e.campaign_id);
                 req.preload(campaigns.map(CampaignKey)).await?;
             }

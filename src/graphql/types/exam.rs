@@ -36,6 +36,22 @@ impl HealthExam {
     }
 }
 
+impl HealthExam {
+    /// The exam's campaign, through the scoped loader: `None` when there is none or it lies
+    /// outside the viewer's scope.
+    async fn visible_campaign(&self, ctx: &Context<'_>) -> AppResult<Option<ExamCampaign>> {
+        let Some(id) = self.0.campaign_id else {
+            return Ok(None);
+        };
+        let req = request(ctx)?;
+        Ok(req
+            .loader
+            .load_one(CampaignKey(id))
+            .await?
+            .map(ExamCampaign))
+    }
+}
+
 #[Object]
 impl HealthExam {
     /// The record\'s ID (a UUID v7), stable and never reused.
@@ -53,24 +69,21 @@ impl HealthExam {
         Cadre::of(ctx, self.0.cadre_id).await
     }
 
-    /// ID of the periodic campaign this exam belongs to, if any.
-    async fn campaign_id(&self) -> Option<ID> {
-        self.0.campaign_id.map(|id| ID(id.to_string()))
+    /// ID of the periodic campaign this exam belongs to. Null when there is none, or when the
+    /// viewer cannot see the campaign, exactly as `campaign`: an ID is part of what lies above
+    /// the viewer's scope.
+    async fn campaign_id(&self, ctx: &Context<'_>) -> AppResult<Option<ID>> {
+        Ok(self
+            .visible_campaign(ctx)
+            .await?
+            .map(|c| ID(c.0.id.to_string())))
     }
 
     /// The periodic campaign this exam belongs to. Null when there is none, or when the
     /// campaign was run by a board above the viewer's (a district sees its exams in a
-    /// provincial campaign, not the campaign itself).
+    /// provincial campaign, not the campaign itself) or by one the cadre has left.
     async fn campaign(&self, ctx: &Context<'_>) -> AppResult<Option<ExamCampaign>> {
-        let Some(id) = self.0.campaign_id else {
-            return Ok(None);
-        };
-        let req = request(ctx)?;
-        Ok(req
-            .loader
-            .load_one(CampaignKey(id))
-            .await?
-            .map(ExamCampaign))
+        self.visible_campaign(ctx).await
     }
 
     /// Date of the exam.

@@ -21,7 +21,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::auth::TokenKeys;
+use crate::auth::{TokenKeys, check_authorization_size};
 use crate::boards::BoardTree;
 use crate::config::Config;
 use crate::db;
@@ -164,6 +164,9 @@ async fn graphql_get(State(state): State<Arc<AppState>>, request: Request) -> Re
     let Some(media) = MediaType::negotiate(request.headers()) else {
         return not_acceptable();
     };
+    if let Err(err) = check_authorization_size(request.headers()) {
+        return error_response(StatusCode::UNAUTHORIZED, media, err);
+    }
     let batch = match get_request(request.uri()) {
         Some(single) => BatchRequest::Single(single),
         None => {
@@ -210,6 +213,9 @@ async fn graphql_post(State(state): State<Arc<AppState>>, request: Request) -> R
     let Some(media) = MediaType::negotiate(request.headers()) else {
         return not_acceptable();
     };
+    if let Err(err) = check_authorization_size(request.headers()) {
+        return error_response(StatusCode::UNAUTHORIZED, media, err);
+    }
     let limit = state.config.max_body_bytes;
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {

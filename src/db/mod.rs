@@ -80,7 +80,7 @@ pub async fn begin_request(
 ) -> Result<ScopedDb, DbErr> {
     let tx = begin_scoped(db, &scope).await?;
     set_statement_timeout(&tx, timeout + STATEMENT_GRACE).await?;
-    Ok(ScopedDb::new(scope, filter, tx))
+    Ok(ScopedDb::new(scope, filter, tx, db.clone()))
 }
 
 /// `SET LOCAL statement_timeout` on PostgreSQL (whole milliseconds, at least 1); nothing on

@@ -194,11 +194,12 @@ async fn main() -> anyhow::Result<()> {
     );
     let mut config = cadre_health::cli::Cli::parse_from(["cadre-health"]).config;
     config.database_url = Some(url.clone());
-    let keys = TokenKeys::hs256(SECRET);
+    let max_lifetime = config.max_token_lifetime;
+    let keys = TokenKeys::hs256(SECRET, max_lifetime);
     let token = keys
         .issue("TW", Role::Analyst, "bench", Duration::from_secs(3600))
         .map_err(|e| anyhow::anyhow!("sign a token: {:?}", e))?;
-    let state = AppState::new(db.clone(), config, TokenKeys::hs256(SECRET))
+    let state = AppState::new(db.clone(), config, TokenKeys::hs256(SECRET, max_lifetime))
         .await
         .map_err(|e| anyhow::anyhow!("build the app: {:?}", e))?;
     let app = router(state);

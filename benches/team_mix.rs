@@ -148,11 +148,12 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut config = cadre_health::cli::Cli::parse_from(["cadre-health"]).config;
     config.database_url = Some(url.clone());
-    let keys = TokenKeys::hs256(SECRET);
+    let max_lifetime = config.max_token_lifetime;
+    let keys = TokenKeys::hs256(SECRET, max_lifetime);
     let token = keys
         .issue("40", Role::Clinician, "bench", Duration::from_secs(3600))
         .map_err(|e| anyhow::anyhow!(e.public_message()))?;
-    let state = AppState::new(db, config, TokenKeys::hs256(SECRET))
+    let state = AppState::new(db, config, TokenKeys::hs256(SECRET, max_lifetime))
         .await
         .map_err(|e| anyhow::anyhow!(e.public_message()))?;
     let bench = Arc::new(Bench {

@@ -18,11 +18,10 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::auth::TokenKeys;
+use crate::auth::{TokenKeys, check_authorization_size};
 use crate::boards::BoardTree;
 use crate::config::Config;
 use crate::db::{self, Access, WriteGate};
@@ -67,12 +66,14 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let max_body = state.config.max_body_bytes;
+    // No body-limit layer: `POST /graphql`, the only route that reads a body, reads it against
+    // `max_body_bytes` itself (see `graphql_post`), so its 413 is coded JSON like every other
+    // answer, declared length or chunked. (tower-http's layer answers a declared one in plain
+    // text.) The other routes never read theirs.
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .layer(RequestBodyLimitLayer::new(max_body))
         // Every request gets an `x-request-id` (a client's own is kept), echoed in the response,
         // seen by the trace layer and written on the request's audit events.
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -101,7 +102,10 @@ impl MediaType {
 
     /// The type the client accepts, by the `Accept` header: highest `q` first, then the order
     /// written. No header (or an empty one) means `application/json`, as the specification asks
-    /// of servers during its transition; `*/*` and `application/*` get the GraphQL type.
+    /// of servers during its transition, and so do `*/*` and `application/*` (the audit's
+    /// "SHOULD accept */* and use application/json"): a client that names no GraphQL type gets
+    /// the one every client understands, with 200 for every GraphQL response. Only a client
+    /// that asks for `application/graphql-response+json` gets it.
     fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
         let Some(accept) = headers
             .get(header::ACCEPT)
@@ -119,10 +123,8 @@ impl MediaType {
                 .find_map(|q| q.parse::<f32>().ok())
                 .unwrap_or(1.0);
             let kind = match media.as_str() {
-                "application/graphql-response+json" | "application/*" | "*/*" => {
-                    MediaType::GraphQLResponse
-                }
-                "application/json" => MediaType::Json,
+                "application/graphql-response+json" => MediaType::GraphQLResponse,
+                "application/json" | "application/*" | "*/*" => MediaType::Json,
                 _ => continue,
             };
             if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
@@ -169,6 +171,9 @@ async fn graphql_get(State(state): State<Arc<AppState>>, request: Request) -> Re
     let Some(media) = MediaType::negotiate(request.headers()) else {
         return not_acceptable();
     };
+    if let Err(err) = check_authorization_size(request.headers()) {
+        return error_response(StatusCode::UNAUTHORIZED, media, err);
+    }
     let batch = match get_request(request.uri()) {
         Some(single) => BatchRequest::Single(single),
         None => {
@@ -210,13 +215,34 @@ fn get_request(uri: &axum::http::Uri) -> Option<async_graphql::Request> {
     Some(request)
 }
 
-/// `POST /graphql`. The body is read here, against the limit, so that a body without
-/// `Content-Length` that runs over it is answered 413 like one that declares its size.
+/// `POST /graphql`. Refused before the body is read: an unacceptable `Accept` (406), an
+/// oversized `Authorization` header (401), a body that is not `application/json` (415), a
+/// declared length over the limit (413). The body is then read here, against the limit, so
+/// that a chunked body that runs over it is answered 413 like one that declares its size.
 async fn graphql_post(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let Some(media) = MediaType::negotiate(request.headers()) else {
         return not_acceptable();
     };
+    if let Err(err) = check_authorization_size(request.headers()) {
+        return error_response(StatusCode::UNAUTHORIZED, media, err);
+    }
+    if !is_json_body(request.headers()) {
+        return error_reply(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "send the request body as application/json (UTF-8)",
+            "UNSUPPORTED_MEDIA_TYPE",
+        );
+    }
     let limit = state.config.max_body_bytes;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Rejection::new(ParseRequestError::PayloadTooLarge, limit, media).into_response();
+    }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return Rejection::new(ParseRequestError::PayloadTooLarge, limit, media).into_response();
@@ -228,6 +254,27 @@ async fn graphql_post(State(state): State<Arc<AppState>>, request: Request) -> R
         Err(ParseRejection(err)) => return Rejection::new(err, limit, media).into_response(),
     };
     run(state, headers, batch, media, false).await
+}
+
+/// Whether the request body is declared as JSON in UTF-8, the one encoding of a POST that
+/// GraphQL over HTTP requires servers to accept (and the only one this server parses). A body
+/// with another type, or none, is not guessed at.
+fn is_json_body(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mut parts = content_type.split(';').map(str::trim);
+    let essence = parts.next().unwrap_or_default();
+    essence.eq_ignore_ascii_case("application/json")
+        && parts.all(|param| match param.split_once('=') {
+            Some((name, value)) if name.trim().eq_ignore_ascii_case("charset") => {
+                value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+            }
+            _ => true,
+        })
 }
 
 /// Checks the request against the HTTP-level limits, then executes it within the time limit.
@@ -461,7 +508,9 @@ fn status_of(err: &AppError) -> StatusCode {
 /// The GraphQL response with the status GraphQL over HTTP asks for: with
 /// `application/graphql-response+json`, 400 when the request never reached execution (it did
 /// not parse, failed validation, or broke a limit: no data and no error with a path);
-/// otherwise 200.
+/// otherwise 200. A response that never reached execution has no `data` entry at all (the
+/// GraphQL specification: "If an error was raised before execution begins, the data entry
+/// should not be present"), whichever the media type; async-graphql would write `null`.
 fn graphql_reply(response: &BatchResponse, media: MediaType) -> Response {
     let request_error = |r: &async_graphql::Response| {
         r.data == Value::Null && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty())
@@ -475,7 +524,25 @@ fn graphql_reply(response: &BatchResponse, media: MediaType) -> Response {
     } else {
         StatusCode::OK
     };
-    match serde_json::to_vec(response) {
+    let without_data = |r: &async_graphql::Response| {
+        let mut json = serde_json::to_value(r)?;
+        if request_error(r)
+            && let Some(object) = json.as_object_mut()
+        {
+            object.remove("data");
+        }
+        Ok::<_, serde_json::Error>(json)
+    };
+    let body = match response {
+        BatchResponse::Single(r) => without_data(r),
+        BatchResponse::Batch(rs) => rs
+            .iter()
+            .map(without_data)
+            .collect::<Result<Vec<_>, _>>()
+            .map(serde_json::Value::Array),
+    }
+    .and_then(|json| serde_json::to_vec(&json));
+    match body {
         Ok(body) => reply(status, media, body),
         Err(err) => error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -587,20 +654,23 @@ impl Rejection {
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        let (status, message) = match self.err {
+        let (status, message, code) = match self.err {
             ParseRequestError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("request body exceeds {} bytes", self.limit),
+                "PAYLOAD_TOO_LARGE",
             ),
             ParseRequestError::UnsupportedBatch => (
                 StatusCode::BAD_REQUEST,
                 "batched requests are not accepted".into(),
+                "BAD_REQUEST",
             ),
             _ => (
                 StatusCode::BAD_REQUEST,
                 "the request body is not a GraphQL request".into(),
+                "BAD_REQUEST",
             ),
         };
-        error_reply(status, self.media, &message, "BAD_REQUEST")
+        error_reply(status, self.media, &message, code)
     }
 }

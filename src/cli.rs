@@ -15,6 +15,10 @@ use crate::domain::Role;
 use crate::seed::{self, Scale};
 use crate::{db, graphql};
 
+/// The lifetime of a token made with `cadre-health token` when `--ttl` is not given: a working
+/// day.
+const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(8 * 3600);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "cadre-health",
@@ -50,9 +54,10 @@ pub enum Command {
         /// Subject (user name) to put in the token.
         #[arg(long, default_value = "cli")]
         sub: String,
-        /// Lifetime, e.g. `8h`, `30m`, `7d`.
-        #[arg(long, default_value = "8h", value_parser = humantime::parse_duration)]
-        ttl: Duration,
+        /// Lifetime, e.g. `8h`, `30m`; at most the maximum token lifetime
+        /// (`--max-token-lifetime`). [default: 8h, or the maximum if that is shorter]
+        #[arg(long, value_parser = humantime::parse_duration)]
+        ttl: Option<Duration>,
     },
     /// Print the GraphQL schema (SDL).
     Schema,
@@ -106,7 +111,17 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             if boards.get(&board).is_none() {
                 bail!("unknown board {board:?}");
             }
-            let keys = TokenKeys::hs256(&load_or_create_secret(&config)?);
+            let ttl = ttl.unwrap_or_else(|| config.max_token_lifetime.min(DEFAULT_TOKEN_TTL));
+            if ttl > config.max_token_lifetime {
+                bail!(
+                    "--ttl {} is longer than the maximum token lifetime ({}; see \
+                     --max-token-lifetime)",
+                    humantime::format_duration(ttl),
+                    humantime::format_duration(config.max_token_lifetime)
+                );
+            }
+            let keys =
+                TokenKeys::hs256(&load_or_create_secret(&config)?, config.max_token_lifetime);
             let token = keys
                 .issue(&board, role, &sub, ttl)
                 .map_err(|_| anyhow::anyhow!("signing the token"))?;
@@ -140,7 +155,8 @@ async fn open(config: &Config) -> anyhow::Result<DatabaseConnection> {
 pub struct Prepared {
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
-    /// The URL and a ready token per demo user.
+    /// The URL, and either a ready token per demo user (only the run that has just created the
+    /// demo data with a generated secret) or how to make a token.
     pub banner: String,
 }
 
@@ -148,16 +164,23 @@ pub struct Prepared {
 /// token secret: everything `serve` does before it listens.
 pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     let db = open(config).await?;
-    if seed::is_empty(&db).await? {
+    let seeded_now = if seed::is_empty(&db).await? {
         eprintln!("empty database: generating demo data (once)...");
         let report = seed::seed(&db, Scale::Demo).await?;
         eprintln!(
             "demo data: {} cadres, {} exams",
             report.cadres, report.exams
         );
-    }
-    let keys = TokenKeys::hs256(&load_or_create_secret(config)?);
-    let banner = banner(config, &keys)?;
+        true
+    } else {
+        false
+    };
+    let keys = TokenKeys::hs256(&load_or_create_secret(config)?, config.max_token_lifetime);
+    // Logs are kept and shared: a token printed on every start would leave valid credentials in
+    // them. Demo tokens are for the person who has just created a demo on their own machine,
+    // so only that run prints them, and never a deployment with a secret of its own.
+    let demo = seeded_now && config.jwt_secret.is_none();
+    let banner = banner(config, &keys, demo)?;
     Ok(Prepared { db, keys, banner })
 }
 
@@ -179,8 +202,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The URL and a ready token per demo user, printed on start.
-fn banner(config: &Config, keys: &TokenKeys) -> anyhow::Result<String> {
+/// The URL, and a ready token per demo user (`demo`) or how to make one, printed on start.
+fn banner(config: &Config, keys: &TokenKeys, demo: bool) -> anyhow::Result<String> {
+    let url = format!(
+        "cadre-health is serving GraphQL at http://{}/graphql (GraphiQL in a browser)\n\
+         Send a token as `Authorization: Bearer <token>`.",
+        config.bind
+    );
+    if !demo {
+        return Ok(format!(
+            "{url} Make one with\n\n  cadre-health token --board 40 --role clinician [--sub NAME] [--ttl 8h]\n"
+        ));
+    }
+    // Demo tokens live as long as tokens may: 12 hours, or less if the maximum is lower.
+    let ttl = keys.max_lifetime().min(Duration::from_secs(12 * 3600));
     let users = [
         (
             "central analyst (TW)",
@@ -203,13 +238,12 @@ fn banner(config: &Config, keys: &TokenKeys) -> anyhow::Result<String> {
         ),
     ];
     let mut out = format!(
-        "cadre-health is serving GraphQL at http://{}/graphql (GraphiQL in a browser)\n\
-         Send a token as `Authorization: Bearer <token>`. Demo tokens, valid 12 hours:\n",
-        config.bind
+        "{url} Demo tokens, valid {} (printed this once; later runs print none):\n",
+        humantime::format_duration(ttl)
     );
     for (who, board, role, sub) in users {
         let token = keys
-            .issue(board, role, sub, Duration::from_secs(12 * 3600))
+            .issue(board, role, sub, ttl)
             .map_err(|_| anyhow::anyhow!("signing demo tokens"))?;
         out.push_str(&format!("\n  {who}:\n  {token}\n"));
     }

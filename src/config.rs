@@ -58,6 +58,18 @@ pub struct Config {
     )]
     pub jwt_secret: Option<Secret>,
 
+    /// Longest a bearer token may live (`12h`, `30m`): a token whose `exp` lies further than
+    /// this beyond its `iat` or beyond now is refused, and `cadre-health token` issues none
+    /// longer.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_MAX_TOKEN_LIFETIME",
+        default_value = "12h",
+        value_parser = humantime::parse_duration,
+        global = true
+    )]
+    pub max_token_lifetime: std::time::Duration,
+
     /// Maximum page size of any connection (`first`).
     #[arg(
         long,

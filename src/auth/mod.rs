@@ -1,7 +1,11 @@
 //! Bearer token → viewer (subject, role, board, scope).
 //!
 //! Tokens are HS256 JWTs with `sub`, `board`, `role` and a required `exp`. Anything else, an
-//! `alg: none` token included, is refused as `UNAUTHENTICATED`.
+//! `alg: none` token included, is refused as `UNAUTHENTICATED`. A token lives at most the
+//! configured maximum lifetime: an `exp` further than that from its `iat`, or from now, is
+//! refused, so a leaked token cannot outlive the rule however it was signed. `nbf` is honoured,
+//! and a `crit` header is refused (we understand no extension, and RFC 7515 says a recipient
+//! that does not must reject the token).
 
 mod secret;
 
@@ -58,6 +62,31 @@ impl Viewer {
     }
 }
 
+/// The longest `Authorization` header read. A real token is a few hundred bytes; a longer header
+/// is refused before it is decoded or the request body is read.
+pub const MAX_AUTHORIZATION_BYTES: usize = 8 * 1024;
+
+/// The longest token subject, in characters (`viewer.subject`, and the actor of every audit
+/// event).
+pub const MAX_SUBJECT_CHARS: usize = 256;
+
+/// Tolerated clock difference between the issuer and this server, on `exp`, `nbf` and `iat`.
+const LEEWAY_SECS: u64 = 30;
+
+/// Refuses an `Authorization` header longer than [`MAX_AUTHORIZATION_BYTES`], before any other
+/// work on the request.
+pub fn check_authorization_size(headers: &axum::http::HeaderMap) -> AppResult<()> {
+    let too_long = headers
+        .get_all(axum::http::header::AUTHORIZATION)
+        .iter()
+        .any(|v| v.len() > MAX_AUTHORIZATION_BYTES);
+    if too_long {
+        Err(AppError::Unauthenticated("authorization header too long"))
+    } else {
+        Ok(())
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,
@@ -73,18 +102,28 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// The longest a token may live (`--max-token-lifetime`).
+    max_lifetime: Duration,
 }
 
 impl TokenKeys {
-    pub fn hs256(secret: &[u8]) -> Self {
+    /// Keys for `secret`, accepting tokens that live at most `max_lifetime`.
+    pub fn hs256(secret: &[u8], max_lifetime: Duration) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
-        validation.leeway = 30;
+        validation.validate_nbf = true;
+        validation.leeway = LEEWAY_SECS;
         TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            max_lifetime,
         }
+    }
+
+    /// The longest a token may live.
+    pub fn max_lifetime(&self) -> Duration {
+        self.max_lifetime
     }
 
     /// Signs a token for a user of `board` with `role`, valid for `ttl`.
@@ -95,6 +134,12 @@ impl TokenKeys {
         subject: &str,
         ttl: Duration,
     ) -> AppResult<String> {
+        if ttl > self.max_lifetime {
+            return Err(AppError::Internal(format!(
+                "a token may live at most {}",
+                humantime::format_duration(self.max_lifetime)
+            )));
+        }
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             sub: subject.to_owned(),
@@ -109,6 +154,9 @@ impl TokenKeys {
 
     /// The viewer behind an `Authorization` header value, checked against the board tree.
     pub fn viewer(&self, authorization: Option<&str>, boards: &BoardTree) -> AppResult<Viewer> {
+        if authorization.is_some_and(|h| h.len() > MAX_AUTHORIZATION_BYTES) {
+            return Err(AppError::Unauthenticated("authorization header too long"));
+        }
         let token = authorization
             .and_then(|h| {
                 h.strip_prefix("Bearer ")
@@ -116,16 +164,25 @@ impl TokenKeys {
             })
             .map(str::trim)
             .ok_or(AppError::Unauthenticated("no bearer token"))?;
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| AppError::Unauthenticated("token failed verification"))?
-            .claims;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| AppError::Unauthenticated("token failed verification"))?;
+        if data.header.crit.is_some() {
+            return Err(AppError::Unauthenticated("critical header extension"));
+        }
+        let claims = data.claims;
+        self.check_lifetime(&claims)?;
         let role = Role::parse(&claims.role).ok_or(AppError::Unauthenticated("unknown role"))?;
         let board = boards
             .get(&claims.board)
             .ok_or(AppError::Unauthenticated("unknown board"))?
             .clone();
-        if claims.sub.trim().is_empty() {
-            return Err(AppError::Unauthenticated("empty subject"));
+        if claims.sub.trim().is_empty()
+            || claims.sub.chars().count() > MAX_SUBJECT_CHARS
+            || claims.sub.chars().any(char::is_control)
+        {
+            return Err(AppError::Unauthenticated(
+                "subject empty, too long or not text",
+            ));
         }
         let scope = Scope::of_board(&board)?;
         Ok(Viewer {
@@ -134,5 +191,27 @@ impl TokenKeys {
             board,
             scope,
         })
+    }
+}
+
+impl TokenKeys {
+    /// Refuses a token whose `exp` lies more than the maximum lifetime beyond its `iat` (when
+    /// it has one) or beyond now: a token that claims to live longer was not issued under our
+    /// rules, whoever signed it. An `iat` in the future is refused too.
+    fn check_lifetime(&self, claims: &Claims) -> AppResult<()> {
+        let now = jsonwebtoken::get_current_timestamp();
+        let max = self.max_lifetime.as_secs();
+        let too_long =
+            |from: u64| claims.exp > from.saturating_add(max).saturating_add(LEEWAY_SECS);
+        if too_long(now) || claims.iat.is_some_and(too_long) {
+            return Err(AppError::Unauthenticated("token lives too long"));
+        }
+        if claims
+            .iat
+            .is_some_and(|iat| iat > now.saturating_add(LEEWAY_SECS))
+        {
+            return Err(AppError::Unauthenticated("token issued in the future"));
+        }
+        Ok(())
     }
 }

@@ -141,7 +141,7 @@ pub async fn begin_request(
     // transaction of their own once it has ended (see `WriteGate`).
     let audits_inline =
         access == Access::Write || db.get_database_backend() != DatabaseBackend::Sqlite;
-    Ok(ScopedDb::new(scope, filter, tx, audits_inline))
+    Ok(ScopedDb::new(scope, filter, tx, db.clone(), audits_inline))
 }
 
 /// `SET LOCAL statement_timeout` on PostgreSQL (whole milliseconds, at least 1); nothing on

@@ -6,6 +6,7 @@
 //! `db::begin_request`.)
 
 mod audit;
+mod clash;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -13,14 +14,15 @@ use std::sync::Mutex;
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend,
-    DatabaseTransaction, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryResult,
-    QuerySelect, Select,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryResult, QuerySelect, Select, TransactionTrait,
 };
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
 pub use audit::{Actor, Change, write_events};
+pub use clash::{Clash, NATIONAL_ID_CLASH, national_id_taken};
 
 use crate::db::entities::{self, board};
 use crate::domain::BoardLevel;
@@ -351,6 +353,10 @@ pub struct ScopedDb {
     tx: RwLock<Option<DatabaseTransaction>>,
     /// The request's audit events, written in one insert when the request finishes.
     trail: Mutex<Trail>,
+    /// The pool, for the events that must outlive the request's transaction (national ID
+    /// clashes), written in a transaction of their own after it ends. Never used for a read
+    /// or a write on the request's behalf.
+    pool: DatabaseConnection,
     /// Whether the audit events may be written in this transaction. Not in a read-only SQLite
     /// transaction, which could not upgrade to a write (see `db::WriteGate`).
     audits_inline: bool,
@@ -362,6 +368,8 @@ pub struct ScopedDb {
 struct Trail {
     changes: Vec<Change>,
     reads: BTreeMap<Uuid, TenantKeys>,
+    /// Attempts to register a national ID someone else holds: audited whatever the outcome.
+    clashes: Vec<clash::NationalIdClash>,
 }
 
 impl ScopedDb {
@@ -369,6 +377,7 @@ impl ScopedDb {
         scope: Scope,
         filter: AppFilter,
         tx: DatabaseTransaction,
+        pool: DatabaseConnection,
         audits_inline: bool,
     ) -> Self {
         ScopedDb {
@@ -376,6 +385,7 @@ impl ScopedDb {
             filter,
             tx: RwLock::new(Some(tx)),
             trail: Mutex::new(Trail::default()),
+            pool,
             audits_inline,
         }
     }
@@ -470,13 +480,17 @@ impl ScopedDb {
     /// Inserts `row`, whose tenant keys the caller took from a board or a cadre through this
     /// module, and notes `action` in the audit trail with the names of the fields given.
     /// A row outside the scope is `NOT_FOUND` and nothing is written; a uniqueness clash is
-    /// `CONFLICT` with the message `clash`.
-    pub async fn insert<E>(
+    /// answered as `clash` says (see [`Clash`]).
+    ///
+    /// Every write runs in a savepoint: on PostgreSQL a failed statement (a unique violation)
+    /// would otherwise abort the whole transaction, and every later operation of the request
+    /// would fail with an internal error instead of its own answer.
+    pub async fn insert<'c, E>(
         &self,
         row: E::Model,
         action: &str,
         fields: &[&str],
-        clash: &str,
+        clash: impl Into<Clash<'c>>,
     ) -> AppResult<E::Model>
     where
         E: Tenant,
@@ -486,21 +500,22 @@ impl ScopedDb {
         self.check_keys(&row.keys())?;
         {
             let tx = self.tx.read().await;
-            E::insert(row.clone().into_active_model())
-                .exec_without_returning(open(&tx)?)
-                .await
-                .map_err(|e| {
-                    // A clash with a stored clinical record (that dose of that vaccine is
-                    // already recorded) tells the writer the record exists: a clinical read of
-                    // the cadre, audited although the write fails.
-                    if matches!(
-                        e.sql_err(),
-                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-                    ) {
-                        self.note_reads::<E>(std::slice::from_ref(&row));
-                    }
-                    AppError::from_write(e, clash)
-                })?;
+            let savepoint = open(&tx)?.begin().await?;
+            let written = E::insert(row.clone().into_active_model())
+                .exec_without_returning(&savepoint)
+                .await;
+            settle(savepoint, written).await.map_err(|e| {
+                // A clash with a stored clinical record (that dose of that vaccine is already
+                // recorded) tells the writer the record exists: a clinical read of the cadre,
+                // audited although the write fails.
+                if matches!(
+                    e.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) {
+                    self.note_reads::<E>(std::slice::from_ref(&row));
+                }
+                self.clashed(clash.into(), e, row.row_id())
+            })?;
         }
         self.note_change(Change::of::<E, _>(&row, action, fields));
         Ok(row)
@@ -510,13 +525,13 @@ impl ScopedDb {
     /// `read_version` (the one the client read) and the row is in the scope, before and after:
     /// `UPDATE ... WHERE id = ? AND version = ? AND <scope>`. No row matched means someone else
     /// changed it first: `CONFLICT`, nothing written. The new version is `read_version + 1`.
-    pub async fn update<E>(
+    pub async fn update<'c, E>(
         &self,
         mut row: E::Model,
         read_version: i32,
         action: &str,
         fields: &[&str],
-        clash: &str,
+        clash: impl Into<Clash<'c>>,
     ) -> AppResult<E::Model>
     where
         E: Tenant,
@@ -533,16 +548,20 @@ impl ScopedDb {
             for col in E::derived() {
                 active.not_set(col);
             }
-            self.restrict_update(
-                E::update_many()
-                    .set(active)
-                    .filter(E::Column::from(TenantColumn::Id).eq(id))
-                    .filter(E::Column::from(TenantColumn::Version).eq(read_version)),
-            )
-            .exec(open(&tx)?)
-            .await
-            .map_err(|e| AppError::from_write(e, clash))?
-            .rows_affected
+            let savepoint = open(&tx)?.begin().await?;
+            let written = self
+                .restrict_update(
+                    E::update_many()
+                        .set(active)
+                        .filter(E::Column::from(TenantColumn::Id).eq(id))
+                        .filter(E::Column::from(TenantColumn::Version).eq(read_version)),
+                )
+                .exec(&savepoint)
+                .await;
+            settle(savepoint, written)
+                .await
+                .map_err(|e| self.clashed(clash.into(), e, id))?
+                .rows_affected
         };
         if updated == 0 {
             return Err(stale());
@@ -563,19 +582,25 @@ impl ScopedDb {
             self.check_keys(&row.keys())?;
         }
         let tx = self.tx.read().await;
-        let mut written = 0;
-        for chunk in rows.chunks(500) {
-            let models: Vec<E::ActiveModel> = chunk
-                .iter()
-                .cloned()
-                .map(IntoActiveModel::into_active_model)
-                .collect();
-            written += E::insert_many(models)
-                .exec_without_returning(open(&tx)?)
-                .await
-                .map_err(|e| AppError::from_write(e, clash))?;
+        let savepoint = open(&tx)?.begin().await?;
+        let written = async {
+            let mut written = 0;
+            for chunk in rows.chunks(500) {
+                let models: Vec<E::ActiveModel> = chunk
+                    .iter()
+                    .cloned()
+                    .map(IntoActiveModel::into_active_model)
+                    .collect();
+                written += E::insert_many(models)
+                    .exec_without_returning(&savepoint)
+                    .await?;
+            }
+            Ok(written)
         }
-        Ok(written)
+        .await;
+        settle(savepoint, written)
+            .await
+            .map_err(|e| AppError::from_write(e, clash))
     }
 
     /// Runs `update` on the rows of `E` inside the scope and returns how many changed. For
@@ -583,9 +608,9 @@ impl ScopedDb {
     /// [`ScopedDb::move_records`], which check the new keys.
     pub async fn update_where<E: Tenant>(&self, update: sea_orm::UpdateMany<E>) -> AppResult<u64> {
         let tx = self.tx.read().await;
-        Ok(self
-            .restrict_update(update)
-            .exec(open(&tx)?)
+        let savepoint = open(&tx)?.begin().await?;
+        let written = self.restrict_update(update).exec(&savepoint).await;
+        Ok(settle(savepoint, written)
             .await
             .map_err(|e| AppError::from_write(e, "the record changed at the same time"))?
             .rows_affected)
@@ -599,6 +624,7 @@ impl ScopedDb {
     {
         self.check_keys(to)?;
         let tx = self.tx.read().await;
+        let savepoint = open(&tx)?.begin().await?;
         let moved = self
             .restrict_update(
                 E::update_many()
@@ -612,11 +638,12 @@ impl ScopedDb {
                     )
                     .filter(E::CADRE.eq(cadre)),
             )
-            .exec(open(&tx)?)
+            .exec(&savepoint)
+            .await;
+        Ok(settle(savepoint, moved)
             .await
             .map_err(|e| AppError::from_write(e, "the record changed during the transfer"))?
-            .rows_affected;
-        Ok(moved)
+            .rows_affected)
     }
 
     /// Notes a change for the audit trail (written when the request commits).
@@ -624,6 +651,18 @@ impl ScopedDb {
         if let Ok(mut trail) = self.trail.lock() {
             trail.changes.push(change);
         }
+    }
+
+    /// The answer to a failed write; a national ID clash is also noted, to be audited for the
+    /// central board whatever becomes of the request.
+    fn clashed(&self, clash: Clash<'_>, err: DbErr, written: Uuid) -> AppError {
+        let (answer, audit) = clash.answer(err, written);
+        if let Some(audit) = audit
+            && let Ok(mut trail) = self.trail.lock()
+        {
+            trail.clashes.push(audit);
+        }
+        answer
     }
 
     fn note_reads<E: Tenant>(&self, rows: &[E::Model]) {
@@ -655,14 +694,37 @@ impl ScopedDb {
     /// transaction of their own (see `app::execute`): on failure the clinical reads (the client
     /// may have seen data, or an error that depended on a stored value), and on a read-only
     /// SQLite transaction, which cannot write, the reads of a successful request.
+    ///
+    /// National ID clashes are written afterwards in a transaction of their own, whichever way
+    /// the request ended (see `clash::audit_national_id_clashes`).
     pub async fn finish_audited(&self, commit: bool, actor: &Actor) -> AppResult<Vec<Change>> {
-        let (changes, reads) = match self.trail.lock() {
+        let (changes, reads, clashes) = match self.trail.lock() {
             Ok(mut trail) => (
                 std::mem::take(&mut trail.changes),
                 std::mem::take(&mut trail.reads),
+                std::mem::take(&mut trail.clashes),
             ),
             Err(_) => return Err(AppError::Internal("audit trail poisoned".into())),
         };
+        let finished = self.finish_with(commit, actor, changes, reads).await;
+        if finished.is_err() {
+            // Whatever failed, the request's transaction must be over before another opens
+            // (SQLite has one writer at a time); a finished one is left as it is.
+            let _ = self.finish(false).await;
+        }
+        if !clashes.is_empty() {
+            clash::audit_national_id_clashes(&self.pool, actor, &clashes).await?;
+        }
+        finished
+    }
+
+    async fn finish_with(
+        &self,
+        commit: bool,
+        actor: &Actor,
+        changes: Vec<Change>,
+        reads: BTreeMap<Uuid, TenantKeys>,
+    ) -> AppResult<Vec<Change>> {
         let reads: Vec<Change> = reads
             .into_iter()
             .map(|(cadre, keys)| Change::read(cadre, keys))
@@ -847,6 +909,21 @@ impl std::ops::Deref for ScopedSelect {
 impl std::ops::DerefMut for ScopedSelect {
     fn deref_mut(&mut self) -> &mut SelectStatement {
         &mut self.0
+    }
+}
+
+/// Ends a write's savepoint: released when the write succeeded, rolled back when it failed, so
+/// the request's transaction carries on either way.
+async fn settle<T>(savepoint: DatabaseTransaction, written: Result<T, DbErr>) -> Result<T, DbErr> {
+    match written {
+        Ok(value) => {
+            savepoint.commit().await?;
+            Ok(value)
+        }
+        Err(err) => {
+            savepoint.rollback().await?;
+            Err(err)
+        }
     }
 }
 

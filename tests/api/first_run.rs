@@ -18,6 +18,40 @@ async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
     row.try_get_by_index(0).expect("integer")
 }
 
+/// The tokens printed in a start banner.
+fn tokens(banner: &str) -> Vec<String> {
+    banner
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.contains("eyJ"))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn tokens_in(banner: &str) -> usize {
+    tokens(banner).len()
+}
+
+/// Finding 4: a deployment with a secret of its own never prints tokens, not even on the run
+/// that creates its demo data.
+#[tokio::test]
+async fn a_configured_secret_prints_no_token_even_on_the_first_run() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut config = test_config("unused");
+    config.database_url = None;
+    config.data_dir = dir.path().join("data");
+    config.jwt_secret = Some(cadre_health::config::Secret(
+        crate::helpers::TEST_SECRET.to_owned(),
+    ));
+    let prepared = prepare(&config).await.expect("first run");
+    assert!(
+        count(&prepared.db, "SELECT count(*) FROM cadres").await > 2000,
+        "the demo data is created"
+    );
+    assert_eq!(tokens_in(&prepared.banner), 0, "{}", prepared.banner);
+    assert!(prepared.banner.contains("cadre-health token --board"));
+}
+
 #[tokio::test]
 async fn the_first_run_seeds_demo_data_once_and_prints_working_tokens() {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -32,13 +66,7 @@ async fn the_first_run_seeds_demo_data_once_and_prints_working_tokens() {
         data_dir.join("jwt-secret").exists(),
         "a secret is generated and kept"
     );
-    let tokens: Vec<String> = prepared
-        .banner
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("eyJ"))
-        .map(str::to_owned)
-        .collect();
+    let tokens: Vec<String> = tokens(&prepared.banner);
     assert_eq!(tokens.len(), 4, "{}", prepared.banner);
     assert!(prepared.banner.contains("http://127.0.0.1:8080/graphql"));
 
@@ -59,11 +87,19 @@ async fn the_first_run_seeds_demo_data_once_and_prints_working_tokens() {
         "demo data: {everyone}, {in_nghe_an}, {in_vinh}"
     );
 
-    // A second start finds data and seeds nothing more; the secret stays the same.
+    // A second start finds data and seeds nothing more; the secret stays the same. It prints
+    // no token (finding 4: every start used to leave four 12-hour tokens in the log, a central
+    // admin's among them), only how to make one.
     let again = prepare(&config).await.expect("second run");
     assert_eq!(
         count(&again.db, "SELECT count(*) FROM cadres").await,
         everyone
+    );
+    assert_eq!(tokens_in(&again.banner), 0, "{}", again.banner);
+    assert!(
+        again.banner.contains("cadre-health token --board"),
+        "{}",
+        again.banner
     );
     let secret = load_or_create_secret(&config).expect("secret");
 

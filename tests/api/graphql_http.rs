@@ -46,7 +46,9 @@ async fn the_graphql_response_media_type_reports_request_errors_as_400() {
         let (status, content_type, body) = post(&app, accept, broken).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{broken}: {body}");
         assert!(content_type.starts_with(GRAPHQL_RESPONSE));
-        assert!(body.get("data").is_none_or(Value::is_null), "{body}");
+        // Finding 12: the request never reached execution, so there is no `data` entry at all
+        // (it used to be `"data": null`).
+        assert!(body.get("data").is_none(), "{broken}: {body}");
         assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{broken}");
     }
     // A field error is a response with data: 200, the rest of the data still there.
@@ -60,14 +62,24 @@ async fn the_graphql_response_media_type_reports_request_errors_as_400() {
     assert_eq!(error_codes(&body), ["FORBIDDEN"]);
     assert_eq!(body["data"]["viewer"]["role"], "ANALYST");
     // A limit is a request error too.
-    let (status, _, body) = post(&app, Some("*/*"), &crate::limits_query()).await;
+    let (status, _, body) = post(&app, accept, &crate::limits_query()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.get("data").is_none(), "{body}");
 }
 
 #[tokio::test]
 async fn application_json_answers_200_for_every_graphql_response() {
     let app = TestApp::spawn().await;
-    for accept in [Some("application/json"), None, Some("")] {
+    // Finding 12: `*/*` and `application/*` got application/graphql-response+json, while the
+    // README names application/json the default; they follow the README now.
+    for accept in [
+        Some("application/json"),
+        None,
+        Some(""),
+        Some("*/*"),
+        Some("application/*"),
+        Some("text/html, */*;q=0.8"),
+    ] {
         let (status, content_type, body) = post(&app, accept, "{ noSuchField }").await;
         assert_eq!(status, StatusCode::OK, "{accept:?}");
         assert!(
@@ -75,6 +87,7 @@ async fn application_json_answers_200_for_every_graphql_response() {
             "{accept:?}: {content_type}"
         );
         assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
+        assert!(body.get("data").is_none(), "{accept:?}: {body}");
     }
     // The preferred type wins by q, whatever the order.
     let (_, content_type, _) = post(
@@ -130,4 +143,93 @@ async fn get_runs_queries_and_refuses_mutations() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["b"]["role"], "CLINICIAN", "{body}");
+}
+
+/// Posts `body` with `content_type` (none when `None`) and the extra `headers`.
+async fn post_raw(
+    app: &TestApp,
+    content_type: Option<&str>,
+    headers: &[(&str, String)],
+    body: Body,
+) -> (StatusCode, String, Value) {
+    let mut request = Request::post("/graphql").header(
+        header::AUTHORIZATION,
+        format!("Bearer {}", app.token("40", "analyst")),
+    );
+    if let Some(content_type) = content_type {
+        request = request.header(header::CONTENT_TYPE, content_type);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, value.as_str());
+    }
+    let (status, headers, body) = app.send_full(request.body(body).expect("request")).await;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, content_type, body)
+}
+
+/// Finding 12: a body sent as `text/plain`, `application/xml` or with no type was parsed as
+/// JSON and answered 200. Only `application/json` (UTF-8) is a GraphQL request; anything else
+/// is 415, as coded JSON.
+#[tokio::test]
+async fn a_body_that_is_not_application_json_is_415() {
+    let app = TestApp::spawn().await;
+    let query = json!({ "query": "{ viewer { role } }" }).to_string();
+    for content_type in [
+        Some("text/plain"),
+        Some("application/xml"),
+        None,
+        Some("application/x-www-form-urlencoded"),
+        Some("application/json; charset=iso-8859-1"),
+    ] {
+        let (status, media, body) =
+            post_raw(&app, content_type, &[], Body::from(query.clone())).await;
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}: {body}"
+        );
+        assert!(media.starts_with("application/json"), "{media}");
+        assert_eq!(error_codes(&body), ["UNSUPPORTED_MEDIA_TYPE"], "{body}");
+    }
+    for content_type in ["application/json", "Application/JSON; charset=UTF-8"] {
+        let (status, _, body) =
+            post_raw(&app, Some(content_type), &[], Body::from(query.clone())).await;
+        assert_eq!(status, StatusCode::OK, "{content_type}: {body}");
+        assert_eq!(body["data"]["viewer"]["role"], "ANALYST");
+    }
+}
+
+/// Finding 12: a 413 for a body that declares its length was plain text with no code (the
+/// body-limit layer answered it); a chunked one was JSON. Both are coded JSON now, in the
+/// negotiated media type.
+#[tokio::test]
+async fn an_oversized_body_is_413_as_coded_json_declared_or_chunked() {
+    let app = TestApp::spawn_with(|c| c.max_body_bytes = 2000).await;
+    let big =
+        json!({ "query": format!("{{ viewer {{ role }} }} #{}", "x".repeat(2500)) }).to_string();
+    let declared = [("content-length", big.len().to_string())];
+    let chunked = chunks(big.clone());
+    for (case, headers, body) in [
+        ("declared", &declared[..], Body::from(big.clone())),
+        ("chunked", &[][..], chunked),
+    ] {
+        let (status, media, body) = post_raw(&app, Some("application/json"), headers, body).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{case}: {body}");
+        assert!(media.starts_with("application/json"), "{case}: {media}");
+        assert_eq!(error_codes(&body), ["PAYLOAD_TOO_LARGE"], "{case}: {body}");
+    }
+}
+
+/// `body` in chunks of 500 bytes, with no length known in advance.
+fn chunks(body: String) -> Body {
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body
+        .into_bytes()
+        .chunks(500)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    Body::from_stream(futures::stream::iter(chunks))
 }

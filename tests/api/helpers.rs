@@ -98,13 +98,14 @@ impl TestApp {
         secret: &[u8],
         database: Option<TestDatabase>,
     ) -> TestApp {
-        let state = AppState::new(db.clone(), config, TokenKeys::hs256(secret))
+        let max_lifetime = config.max_token_lifetime;
+        let state = AppState::new(db.clone(), config, TokenKeys::hs256(secret, max_lifetime))
             .await
             .expect("build app state");
         TestApp {
             router: router(state),
             db,
-            keys: TokenKeys::hs256(secret),
+            keys: TokenKeys::hs256(secret, max_lifetime),
             _database: database,
         }
     }

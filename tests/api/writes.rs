@@ -683,12 +683,15 @@ async fn stale_versions_and_unique_clashes_are_conflicts_that_write_nothing() {
         .await;
     assert_eq!(error_codes(&body), ["CONFLICT"], "{body}");
 
-    // The same national ID on another cadre, created or updated: CONFLICT, not a server error.
+    // The same national ID on another cadre, created or updated: the registry's answer on the
+    // field (see `a_national_id_clash_is_the_same_answer_everywhere_and_audited_centrally`),
+    // not a server error.
     input["fullName"] = json!("Người Khác");
     let body = clinician
         .query_with(CREATE_CADRE, json!({"input": input}))
         .await;
-    assert_eq!(error_codes(&body), ["CONFLICT"], "{body}");
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "nationalId");
     let other = create_cadre(&clinician, "40", "Người Thứ Ba").await;
     let body = clinician
         .query_with(
@@ -696,7 +699,8 @@ async fn stale_versions_and_unique_clashes_are_conflicts_that_write_nothing() {
             json!({"id": other, "version": 1, "input": {"nationalId": "040170009999"}}),
         )
         .await;
-    assert_eq!(error_codes(&body), ["CONFLICT"], "{body}");
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "nationalId");
     let before_dose = counts(&app).await;
 
     // A dose number already recorded for the vaccine.
@@ -721,6 +725,165 @@ async fn stale_versions_and_unique_clashes_are_conflicts_that_write_nothing() {
         .await;
     assert_eq!(now["cadre"], json!({"workplace": "A", "version": 2}));
     assert_eq!(before["cadres"] + 1, counts(&app).await["cadres"]);
+}
+
+/// The `nationalIdClash` events `admin` of `board` sees, as (actor, cadreId) pairs.
+async fn clash_events(app: &TestApp, board: &str) -> Vec<(String, String)> {
+    let data = app
+        .as_board(board, "admin")
+        .data(
+            "{ auditEvents(first: 100, filter: {action: \"nationalIdClash\"}) \
+             { edges { node { actorSubject actorBoardCode cadreId changedFields board { code } } } } }",
+        )
+        .await;
+    data["auditEvents"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            let node = &e["node"];
+            assert_eq!(node["board"]["code"], "TW", "{node}");
+            assert_eq!(node["changedFields"], json!(["nationalId"]), "{node}");
+            (
+                format!(
+                    "{}@{}",
+                    node["actorSubject"].as_str().unwrap_or(""),
+                    node["actorBoardCode"].as_str().unwrap_or("")
+                ),
+                node["cadreId"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Finding 5: a national ID held by a cadre of another province answered `CONFLICT` "another
+/// cadre already has this national ID" (an oracle for rows outside the scope); paired with a
+/// mutation failing on purpose, the request rolled back and left no trace, and on PostgreSQL
+/// the second mutation answered `INTERNAL_SERVER_ERROR` (the unique violation had aborted the
+/// transaction).
+#[tokio::test]
+async fn a_national_id_clash_is_the_same_answer_everywhere_and_audited_centrally() {
+    let app = TestApp::spawn().await;
+    let nghe_an = app.as_board("40", "clinician");
+    let mut held = cadre_input("40", "Lê Văn Giữ");
+    held["nationalId"] = json!("040170004242");
+    let holder = ok(
+        &nghe_an,
+        CREATE_CADRE,
+        json!({"input": held}),
+        "createCadre",
+    )
+    .await;
+    let holder = holder["id"].as_str().expect("id").to_owned();
+
+    let ha_noi = app.as_board("01", "clinician");
+    let own = create_cadre(&ha_noi, "01", "Trần Thị Hà").await;
+    let before = counts(&app).await;
+    let mut probe = cadre_input("01", "Người Dò");
+    probe["nationalId"] = json!("040170004242");
+    // The clash, then a mutation that fails on purpose (a stale version), in one request.
+    let body = ha_noi
+        .query_with(
+            "mutation($input: CreateCadreInput!, $id: ID!) { \
+               a: createCadre(input: $input) { id } \
+               b: changeCadreStatus(id: $id, version: 7, status: RETIRED) { id } }",
+            json!({"input": probe.clone(), "id": own}),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&body),
+        ["BAD_USER_INPUT", "CONFLICT"],
+        "each mutation answers its own error, never INTERNAL_SERVER_ERROR: {body}"
+    );
+    let out_of_scope = body["errors"][0].clone();
+    assert_eq!(out_of_scope["extensions"]["field"], "nationalId");
+    let told = format!("{} {}", out_of_scope["message"], out_of_scope["extensions"]);
+    assert!(
+        !told.contains("40") && !told.contains("Nghệ"),
+        "nothing names the holder's board: {told}"
+    );
+
+    // Inside the scope the answer is word for word the same: it tells nothing about where.
+    let mut twin = cadre_input("40", "Người Trùng");
+    twin["nationalId"] = json!("040170004242");
+    let in_scope = nghe_an
+        .query_with(CREATE_CADRE, json!({"input": twin}))
+        .await;
+    for key in ["message", "extensions"] {
+        assert_eq!(in_scope["errors"][0][key], out_of_scope[key], "{in_scope}");
+    }
+
+    // Nothing was written but the audit events of the two attempts, under the central board,
+    // naming the holder: central admins see them; neither province's admins do.
+    let mut after = counts(&app).await;
+    assert_eq!(
+        after.remove("audit_events"),
+        Some(before["audit_events"] + 2)
+    );
+    let mut unchanged = before.clone();
+    unchanged.remove("audit_events");
+    assert_eq!(after, unchanged);
+    assert_eq!(
+        clash_events(&app, "TW").await,
+        [
+            ("Clinician@01@01".to_owned(), holder.clone()),
+            ("Clinician@40@40".to_owned(), holder.clone()),
+        ]
+    );
+    assert!(clash_events(&app, "01").await.is_empty());
+    assert!(clash_events(&app, "40").await.is_empty());
+
+    // The stale-version mutation still answers CONFLICT when it comes first; the request after
+    // the clash still works.
+    let body = ha_noi
+        .query_with(
+            "mutation($input: CreateCadreInput!, $id: ID!) { \
+               b: changeCadreStatus(id: $id, version: 1, status: RETIRED) { status } \
+               a: createCadre(input: $input) { id } }",
+            json!({"input": probe, "id": own}),
+        )
+        .await;
+    assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body}");
+    assert_eq!(body["errors"][0]["path"], json!(["a"]));
+}
+
+/// A unique key inside the scope (a vaccine dose) clashes in the first mutation of a request:
+/// the next mutation still answers its own error on PostgreSQL, where the violation used to
+/// abort the transaction and turn it into `INTERNAL_SERVER_ERROR`.
+#[tokio::test]
+async fn a_unique_violation_leaves_the_rest_of_the_request_its_own_answers() {
+    let app = TestApp::spawn().await;
+    let clinician = app.as_board("40", "clinician");
+    let cadre = create_cadre(&clinician, "40", "Phạm Văn Liều").await;
+    let dose =
+        json!({"cadreId": cadre, "vaccine": "COVID-19", "doseNumber": 1, "givenOn": "2021-08-01"});
+    ok(
+        &clinician,
+        RECORD_VACCINATION,
+        json!({"input": dose}),
+        "recordVaccination",
+    )
+    .await;
+    let before = counts(&app).await;
+    let body = clinician
+        .query_with(
+            "mutation($dose: RecordVaccinationInput!, $id: ID!) { \
+               a: recordVaccination(input: $dose) { id } \
+               b: updateCadre(id: $id, version: 5, input: {workplace: \"X\"}) { id } }",
+            json!({"dose": dose, "id": cadre}),
+        )
+        .await;
+    assert_eq!(error_codes(&body), ["CONFLICT", "CONFLICT"], "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("dose"),
+        "{body}"
+    );
+    assert_eq!(counts(&app).await, before);
 }
 
 #[tokio::test]

@@ -12,11 +12,9 @@ use crate::domain::{CadreStatus, Gender, ManagementTier, fold_name};
 use crate::error::{AppError, AppResult};
 use crate::graphql::scalars::Date;
 use crate::graphql::types::Cadre;
-use crate::scope::{Change, TenantKeys, TenantRow};
+use crate::scope::{Change, Clash, TenantKeys, TenantRow};
 
 use super::{admin, board_for, find_current, new_id, writer};
-
-const NATIONAL_ID_TAKEN: &str = "nationalId: another cadre already has this national ID";
 
 #[derive(Default)]
 pub struct CadreMutation;
@@ -167,9 +165,10 @@ impl CadreMutation {
                 fields.push(name);
             }
         }
+        let national_id = row.national_id.clone().unwrap_or_default();
         let row = req
             .db
-            .insert::<cadre::Entity>(row, "createCadre", &fields, NATIONAL_ID_TAKEN)
+            .insert::<cadre::Entity>(row, "createCadre", &fields, Clash::NationalId(&national_id))
             .await?;
         Ok(Cadre::single(row))
     }
@@ -244,9 +243,16 @@ impl CadreMutation {
                 fields.push(field);
             }
         }
+        let national_id = row.national_id.clone().unwrap_or_default();
         let row = req
             .db
-            .update::<cadre::Entity>(row, version, "updateCadre", &fields, NATIONAL_ID_TAKEN)
+            .update::<cadre::Entity>(
+                row,
+                version,
+                "updateCadre",
+                &fields,
+                Clash::NationalId(&national_id),
+            )
             .await?;
         Ok(Cadre::single(row))
     }

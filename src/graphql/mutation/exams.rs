@@ -443,7 +443,12 @@ impl ExamMutation {
         ];
         let row = req
             .db
-            .insert::<exam_campaign::Entity>(row, "createExamCampaign", &fields, "")
+            .insert::<exam_campaign::Entity>(
+                row,
+                "createExamCampaign",
+                &fields,
+                "round: this board already has a campaign for that year and round",
+            )
             .await?;
         enrol(req, &row, &board).await?;
         Ok(ExamCampaign(row))

@@ -183,6 +183,38 @@ async fn control_characters_are_bad_user_input_and_nothing_is_written() {
     assert_eq!(body["data"]["updateCadre"]["workplace"], "Tỉnh ủy\nNghệ An");
 }
 
+/// The walk covers every way a value reaches an argument: a fragment (walked once, however
+/// often it is spread), an inline fragment, a variable's default, a variable inside a list.
+#[tokio::test]
+async fn bounds_hold_in_fragments_defaults_and_lists() {
+    let app = TestApp::spawn().await;
+    let client = app.as_board("TW", "analyst");
+    let body = client
+        .query(
+            "{ ...F ...F } fragment F on Query { cadres(filter: {boardCode: \"4\\u00070\"}) { totalCount } }",
+        )
+        .await;
+    refused(&body, "boardCode");
+    let body = client
+        .query("{ ... on Query { statistics { vaccinationCoverage(vaccine: \"\\u0000\") { total { board { code } } } } } }")
+        .await;
+    refused(&body, "vaccine");
+    let body = client
+        .query_with(
+            "query($s: String = \"a\\u0000\") { cadres(filter: {search: $s}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    refused(&body, "$s");
+    let body = client
+        .query_with(
+            "query($c: String!) { statistics { conditionPrevalence(codes: [\"I10\", $c]) { total { cadres } } } }",
+            json!({"c": "x".repeat(3_000)}),
+        )
+        .await;
+    refused(&body, "codes[1]");
+}
+
 /// The schema as introspection tells it: every type by name.
 async fn schema_types(client: &Client<'_>) -> Map<String, Value> {
     let type_ref = "kind name ofType { kind name ofType { kind name ofType { kind name } } }";

@@ -6,4 +6,4 @@ mod name;
 pub mod valid;
 
 pub use enums::*;
-pub use name::{fold_name, search_terms};
+pub use name::{MAX_SEARCH_CHARS, MAX_SEARCH_WORDS, fold_name, search_terms};

@@ -60,6 +60,45 @@ impl Violations {
     }
 }
 
+// Bounds on every input, whatever its field. `graphql::input_bounds` refuses a value beyond
+// them before a resolver runs; each field's own, tighter rule (a name's 100 characters, an
+// enum list's number of values) is checked as well.
+
+/// The longest string any argument or input field may carry: the longest free text (an
+/// exam's conclusion, a consultation's conclusion).
+pub const MAX_TEXT_CHARS: usize = 2_000;
+/// The longest value of any other scalar sent as a string (an ID, a date, a date-time, an
+/// enum name in variables): a UUID is 36 characters, a date-time about 30.
+pub const MAX_TOKEN_CHARS: usize = 64;
+/// The longest list any argument or input field may carry (a visit's prescriptions); a list
+/// of enum values is no longer than its enum.
+pub const MAX_LIST_ITEMS: usize = 50;
+
+/// Text is text: no control character but tab and newline. PostgreSQL refuses NUL in text,
+/// SQLite would store it, and neither belongs in a name or a note.
+pub fn plain_text(s: &str) -> Result<(), String> {
+    match s
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n'))
+    {
+        Some(c) => Err(format!(
+            "must not contain control characters (found U+{:04X}); only tab and newline are allowed",
+            u32::from(c)
+        )),
+        None => Ok(()),
+    }
+}
+
+/// At most `max` characters, counted without walking a string far longer than that.
+pub fn at_most_chars(s: &str, max: usize) -> Result<(), String> {
+    // A character is at most 4 bytes: anything longer is over without counting.
+    if s.len() > max.saturating_mul(4) || s.chars().count() > max {
+        Err(format!("must be at most {max} characters"))
+    } else {
+        Ok(())
+    }
+}
+
 /// Today in Vietnam (UTC+7).
 pub fn today() -> NaiveDate {
     let now = Utc::now();
@@ -278,6 +317,17 @@ mod tests {
         assert!(PersonName::parse("   ").is_err());
         assert!(PersonName::parse(&"a".repeat(101)).is_err());
         assert!(PersonName::parse(&"ễ".repeat(100)).is_ok());
+    }
+
+    #[test]
+    fn text_is_text() {
+        assert!(plain_text("Nguyễn Văn An\tghi chú\ndòng hai").is_ok());
+        for bad in ["Nul\u{0}Byte", "a\rb", "bell\u{7}", "del\u{7f}", "c1\u{85}"] {
+            assert!(plain_text(bad).is_err(), "{bad:?}");
+        }
+        assert!(at_most_chars(&"ễ".repeat(10), 10).is_ok());
+        assert!(at_most_chars(&"ễ".repeat(11), 10).is_err());
+        assert!(at_most_chars(&"a".repeat(41), 10).is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The GraphQL API: schema builder, request context and the root split by domain.
 
+pub mod input_bounds;
 pub mod limits;
 pub mod loaders;
 mod mutation;
@@ -39,6 +40,7 @@ pub fn build_schema() -> AppSchema {
 pub fn serving_schema(config: &Config) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_complexity(config.max_complexity)
+        .extension(input_bounds::InputBounds)
         .extension(limits::Limits {
             max_aliases: config.max_aliases,
             max_depth: config.max_depth,

@@ -15,6 +15,7 @@ mod http;
 mod leaks;
 mod limits;
 mod n_plus_one;
+mod oversized;
 mod records;
 mod rls;
 mod schema;

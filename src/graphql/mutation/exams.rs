@@ -141,7 +141,7 @@ fn parse_exam(
     });
     let diagnoses = v.check("diagnoses", valid::icd_list(&input.diagnoses));
     let conclusion = v.optional("conclusion", input.conclusion.as_deref(), |s| {
-        valid::text(s, 2000)
+        valid::text(s, valid::MAX_TEXT_CHARS)
     });
     let physician = v.optional("physician", input.physician.as_deref(), |s| {
         valid::text(s, 100)

@@ -224,8 +224,9 @@ impl RecordMutation {
         let physician = v.optional("physician", input.physician.as_deref(), |s| {
             valid::text(s, 100)
         });
-        if input.prescriptions.len() > 50 {
-            v.add("prescriptions", "at most 50 per visit");
+        if input.prescriptions.len() > valid::MAX_LIST_ITEMS {
+            let most = format!("at most {} per visit", valid::MAX_LIST_ITEMS);
+            v.add("prescriptions", &most);
         }
         let mut drugs = Vec::new();
         for (i, p) in input.prescriptions.iter().enumerate() {
@@ -371,7 +372,7 @@ impl RecordMutation {
             valid::text(s, 1000)
         });
         let conclusion = v.optional("conclusion", input.conclusion.as_deref(), |s| {
-            valid::text(s, 2000)
+            valid::text(s, valid::MAX_TEXT_CHARS)
         });
         v.finish()?;
         let (Some(on), Some(council), Some(participants), Some(conclusion)) =

@@ -47,7 +47,8 @@ pub struct CadreFilter {
     /// examined in it. A campaign outside the viewer's scope matches nothing.
     pub due_in_campaign: Option<ID>,
     /// Words that each begin a word of the name, ignoring case and Vietnamese diacritics:
-    /// `nguyen van an` and `ngu va` both find *Nguyễn Văn An*.
+    /// `nguyen van an` and `ngu va` both find *Nguyễn Văn An*. At most 200 characters and 8
+    /// words.
     pub search: Option<String>,
 }
 
@@ -111,6 +112,11 @@ impl CadreFilter {
     ) -> AppResult<Selection<cadre::Entity>> {
         use cadre::Column;
         self.check_role(req)?;
+        // Before anything is read or built: each word is a condition of its own.
+        let search = match self.search.as_deref().map(search_terms).transpose() {
+            Ok(terms) => terms.unwrap_or_default(),
+            Err(message) => return Err(AppError::bad_input("search", message)),
+        };
         if let Some(code) = &self.board_code {
             query = query.filter(board_subtree::<cadre::Entity>(req, code));
         }
@@ -149,7 +155,7 @@ impl CadreFilter {
                 None => query.filter(nothing()),
             };
         }
-        for term in self.search.as_deref().map(search_terms).unwrap_or_default() {
+        for term in search {
             // Terms are folded to [a-z0-9], so they carry no LIKE wildcards.
             query = query.filter(
                 Condition::any()

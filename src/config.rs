@@ -95,6 +95,26 @@ pub struct Config {
     )]
     pub max_aliases: usize,
 
+    /// Most tokens (names, punctuation, literals) a GraphQL document may hold; counted before
+    /// it is parsed.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_MAX_TOKENS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub max_tokens: usize,
+
+    /// Most nodes (fields, fragments, arguments, values, directives) validation may visit in
+    /// a document, each fragment counted once per spread.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_MAX_NODES",
+        default_value_t = 50_000,
+        global = true
+    )]
+    pub max_nodes: usize,
+
     /// Most operations in one batched request.
     #[arg(
         long,

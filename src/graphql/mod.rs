@@ -42,6 +42,8 @@ pub fn serving_schema(config: &Config) -> AppSchema {
         .extension(limits::Limits {
             max_aliases: config.max_aliases,
             max_depth: config.max_depth,
+            max_tokens: config.max_tokens,
+            max_nodes: config.max_nodes,
         });
     if !config.introspection {
         builder = builder.disable_introspection();

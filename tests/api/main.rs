@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod documents;
 mod filters;
 mod first_run;
 mod fixtures;

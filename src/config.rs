@@ -95,6 +95,16 @@ pub struct Config {
     )]
     pub max_aliases: usize,
 
+    /// Longest GraphQL document accepted, in bytes (variables travel beside it, within the
+    /// body limit).
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_MAX_DOCUMENT_BYTES",
+        default_value_t = 100 * 1024,
+        global = true
+    )]
+    pub max_document_bytes: usize,
+
     /// Most tokens (names, punctuation, literals) a GraphQL document may hold; counted before
     /// it is parsed.
     #[arg(

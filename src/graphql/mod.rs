@@ -42,6 +42,7 @@ pub fn serving_schema(config: &Config) -> AppSchema {
         .extension(limits::Limits {
             max_aliases: config.max_aliases,
             max_depth: config.max_depth,
+            max_document_bytes: config.max_document_bytes,
             max_tokens: config.max_tokens,
             max_nodes: config.max_nodes,
         });

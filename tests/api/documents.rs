@@ -172,6 +172,32 @@ async fn wide_documents_are_refused_before_they_are_parsed() {
 }
 
 #[tokio::test]
+async fn long_comments_and_strings_are_refused_before_they_are_parsed() {
+    let app = TestApp::spawn().await;
+    for long in [
+        fill("{ viewer { role } } #", "x", ""),
+        fill("{ __type(name: \"", "x", "\") { name } }"),
+        fill("{ __type(name: ", "1", ") { name } }"),
+    ] {
+        assert_eq!(
+            refused(&app, json!({ "query": long })).await,
+            ["QUERY_TOO_COMPLEX"]
+        );
+    }
+    // The same value as a variable is only bounded by the body.
+    let (_, body) = app
+        .as_board("TW", "analyst")
+        .post(json!({
+            "query": "query ($name: String!) { __type(name: $name) { name } }",
+            "variables": { "name": "x".repeat(ROOM - 100) },
+        }))
+        .await;
+    assert!(body["data"]["__type"].is_null(), "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
+    still_serving(&app).await;
+}
+
+#[tokio::test]
 async fn deep_documents_are_refused_before_they_are_parsed() {
     let app = TestApp::spawn().await;
     for deep in [

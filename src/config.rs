@@ -110,7 +110,7 @@ pub struct Config {
     #[arg(
         long,
         env = "CADRE_HEALTH_MAX_TOKENS",
-        default_value_t = 10_000,
+        default_value_t = 3_000,
         global = true
     )]
     pub max_tokens: usize,

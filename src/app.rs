@@ -26,6 +26,7 @@ use crate::boards::BoardTree;
 use crate::config::Config;
 use crate::db::{self, Access, WriteGate};
 use crate::error::{AppError, AppResult};
+use crate::graphql::limits::{DocumentRead, Limits};
 use crate::graphql::{AppSchema, RequestData, serving_schema};
 use crate::scope::{Actor, write_events};
 
@@ -301,11 +302,17 @@ async fn run(
         );
         return error_reply(StatusCode::BAD_REQUEST, media, &message, "BATCH_TOO_LARGE");
     }
-    let access = if batch.iter_mut().any(changes_data) {
-        Access::Write
-    } else {
-        Access::Read
+    let limits = Limits::of(&state.config);
+    let mut access = Access::Read;
+    let requests = match &mut batch {
+        BatchRequest::Single(request) => std::slice::from_mut(request),
+        BatchRequest::Batch(requests) => requests.as_mut_slice(),
     };
+    for request in requests {
+        if changes_data(limits, request).await {
+            access = Access::Write;
+        }
+    }
     if is_get && access == Access::Write {
         // GraphQL over HTTP: GET is for queries only; a mutation must be POSTed.
         let mut response = error_reply(
@@ -393,14 +400,15 @@ impl Drop for AbandonOnDrop {
 }
 
 /// Whether the operation a request would run is a mutation (or subscription). The document is
-/// parsed here once, and the executor reuses the parse. A query that does not parse is left to
-/// the executor, which reports it.
-fn changes_data(request: &mut async_graphql::Request) -> bool {
-    let operation_name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else {
+/// read here, once, within the document budgets and off the async workers
+/// ([`Limits::read`]), and handed to the executor parsed. A document over a budget, or that
+/// does not parse, is left to the executor, which refuses it with its code.
+async fn changes_data(limits: Limits, request: &mut async_graphql::Request) -> bool {
+    let query = request.query.clone();
+    let Ok(Ok(document)) = tokio::task::spawn_blocking(move || limits.read(&query)).await else {
         return false;
     };
-    let kind = match (&document.operations, operation_name.as_deref()) {
+    let kind = match (&document.operations, request.operation_name.as_deref()) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
         (DocumentOperations::Multiple(ops), None) => ops
@@ -409,6 +417,8 @@ fn changes_data(request: &mut async_graphql::Request) -> bool {
             .filter(|_| ops.len() == 1)
             .map(|op| op.node.ty),
     };
+    request.set_parsed_query(document);
+    request.data.insert(DocumentRead);
     kind.is_some_and(|ty| ty != OperationType::Query)
 }
 

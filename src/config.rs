@@ -107,6 +107,36 @@ pub struct Config {
     )]
     pub max_aliases: usize,
 
+    /// Longest GraphQL document accepted, in bytes (variables travel beside it, within the
+    /// body limit).
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_MAX_DOCUMENT_BYTES",
+        default_value_t = 100 * 1024,
+        global = true
+    )]
+    pub max_document_bytes: usize,
+
+    /// Most tokens (names, punctuation, literals) a GraphQL document may hold; counted before
+    /// it is parsed.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_MAX_TOKENS",
+        default_value_t = 3_000,
+        global = true
+    )]
+    pub max_tokens: usize,
+
+    /// Most nodes (fields, fragments, arguments, values, directives) validation may visit in
+    /// a document, each fragment counted once per spread.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_MAX_NODES",
+        default_value_t = 50_000,
+        global = true
+    )]
+    pub max_nodes: usize,
+
     /// Most operations in one batched request.
     #[arg(
         long,

@@ -16,7 +16,7 @@ WORK="$(mktemp -d /tmp/cadre-fuzz.XXXXXX)"
 SECRET="fuzz-secret-fuzz-secret-fuzz-secret-0123456789"
 PG_ADMIN="${FUZZ_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
-cargo build --release --quiet
+[ -n "${FUZZ_NO_BUILD:-}" ] || cargo build --release --quiet
 BIN=target/release/cadre-health
 
 case "$BACKEND" in

@@ -41,10 +41,7 @@ pub fn serving_schema(config: &Config) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_complexity(config.max_complexity)
         .extension(input_bounds::InputBounds)
-        .extension(limits::Limits {
-            max_aliases: config.max_aliases,
-            max_depth: config.max_depth,
-        });
+        .extension(limits::Limits::of(config));
     if !config.introspection {
         builder = builder.disable_introspection();
     }

@@ -11,6 +11,8 @@
 //! per document, its size, the answer (status and code) and min / median / max per request over
 //! 20 rounds after 3 warm-up rounds, then `/healthz` latencies under load.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -18,41 +20,17 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
-use cadre_health::app::{AppState, router};
-use cadre_health::auth::TokenKeys;
-use cadre_health::db;
 use cadre_health::domain::Role;
-use clap::Parser;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-const SECRET: &[u8] = b"bench-secret-bench-secret-bench-secret-0123";
 const ROUNDS: usize = 20;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
-        format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("bench.db").display()
-        )
-    });
-    let db = db::connect(&url).await?;
-    db::migrate(&db).await?;
-    let mut config = cadre_health::cli::Cli::parse_from(["cadre-health"]).config;
-    config.database_url = Some(url.clone());
-    let body_limit = config.max_body_bytes;
-    let max_lifetime = config.max_token_lifetime;
-    let keys = TokenKeys::hs256(SECRET, max_lifetime);
-    let token = keys
-        .issue("TW", Role::Analyst, "bench", Duration::from_secs(3600))
-        .map_err(|e| anyhow::anyhow!(e.public_message()))?;
-    let state = AppState::new(db, config, TokenKeys::hs256(SECRET, max_lifetime))
-        .await
-        .map_err(|e| anyhow::anyhow!(e.public_message()))?;
-    let app = router(state);
+    let bench = common::bench_app("TW", Role::Analyst, false).await?;
+    let (app, token, body_limit) = (bench.router.clone(), bench.token.clone(), bench.body_limit);
 
     let documents = hostile_documents(body_limit);
     for (name, body) in &documents {

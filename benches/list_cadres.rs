@@ -12,21 +12,17 @@
 //! request for the first page and a page deep into the list (page N should cost what page 1
 //! costs), by name and by last exam date, and for a name search.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, header};
-use cadre_health::app::{AppState, router};
-use cadre_health::auth::TokenKeys;
-use cadre_health::db::{self, entities::cadre};
 use cadre_health::domain::Role;
-use clap::Parser;
 use http_body_util::BodyExt;
-use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-const SECRET: &[u8] = b"bench-secret-bench-secret-bench-secret-0123";
 const ROUNDS: usize = 200;
 
 const LIST: &str = "query ($after: String, $order: CadreOrder) {
@@ -39,40 +35,8 @@ const SEARCH: &str = r#"{ cadres(first: 50, filter: {search: "nguyen van"}) { to
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
-        format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("bench.db").display()
-        )
-    });
-    let db = db::connect(&url).await?;
-    db::migrate(&db).await?;
-    let cadres = {
-        let tx = db::begin_system(&db).await?;
-        cadre::Entity::find().count(&tx).await?
-    };
-    if cadres == 0 {
-        let started = Instant::now();
-        cadre_health::seed::seed(&db, cadre_health::seed::Scale::Demo).await?;
-        eprintln!("seeded demo data in {:.1?}", started.elapsed());
-    }
-    let mut config = cadre_health::cli::Cli::parse_from(["cadre-health"]).config;
-    config.database_url = Some(url.clone());
-    let max_lifetime = config.max_token_lifetime;
-    let keys = TokenKeys::hs256(SECRET, max_lifetime);
-    let token = keys
-        .issue("40", Role::Clinician, "bench", Duration::from_secs(3600))
-        .map_err(|e| anyhow::anyhow!(e.public_message()))?;
-    let state = AppState::new(db, config, TokenKeys::hs256(SECRET, max_lifetime))
-        .await
-        .map_err(|e| anyhow::anyhow!(e.public_message()))?;
-    let app = router(state);
-    let backend = if url.starts_with("postgres") {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let bench = common::bench_app("40", Role::Clinician, true).await?;
+    let (app, token, backend) = (bench.router.clone(), bench.token.clone(), bench.backend);
 
     let ask = |query: &'static str, variables: Value| {
         let app = app.clone();

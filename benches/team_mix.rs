@@ -14,23 +14,19 @@
 //! number of failed requests (which must be 0: nobody fails for a lock, and every writer sends
 //! the version it holds).
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
-use cadre_health::app::{AppState, router};
-use cadre_health::auth::TokenKeys;
-use cadre_health::db::{self, entities::cadre};
 use cadre_health::domain::Role;
-use clap::Parser;
 use http_body_util::BodyExt;
-use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-const SECRET: &[u8] = b"bench-secret-bench-secret-bench-secret-0123";
 const RUN: Duration = Duration::from_secs(10);
 
 const READ: &str = "{ cadres(filter: {boardCode: \"40\"}, first: 100) { edges { node { \
@@ -142,43 +138,12 @@ fn exam(cadre: &str) -> Value {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| {
-        format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("bench.db").display()
-        )
-    });
-    let db = db::connect(&url).await?;
-    db::migrate(&db).await?;
-    let cadres = {
-        let tx = db::begin_system(&db).await?;
-        cadre::Entity::find().count(&tx).await?
-    };
-    if cadres == 0 {
-        let started = Instant::now();
-        cadre_health::seed::seed(&db, cadre_health::seed::Scale::Demo).await?;
-        eprintln!("seeded demo data in {:.1?}", started.elapsed());
-    }
-    let mut config = cadre_health::cli::Cli::parse_from(["cadre-health"]).config;
-    config.database_url = Some(url.clone());
-    let max_lifetime = config.max_token_lifetime;
-    let keys = TokenKeys::hs256(SECRET, max_lifetime);
-    let token = keys
-        .issue("40", Role::Clinician, "bench", Duration::from_secs(3600))
-        .map_err(|e| anyhow::anyhow!(e.public_message()))?;
-    let state = AppState::new(db, config, TokenKeys::hs256(SECRET, max_lifetime))
-        .await
-        .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+    let app = common::bench_app("40", Role::Clinician, true).await?;
+    let backend = app.backend;
     let bench = Arc::new(Bench {
-        app: router(state),
-        token,
+        app: app.router,
+        token: app.token,
     });
-    let backend = if url.starts_with("postgres") {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
 
     // A cadre of their own for each writer: the first 16 serving cadres of Nghệ An.
     let list = bench

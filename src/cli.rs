@@ -195,11 +195,36 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("binding {bind}"))?;
     println!("{banner}");
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM (what systemd, Docker and Kubernetes send): the server stops
+/// accepting and lets the requests in flight finish, each to its commit or rollback.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
 }
 
 /// The URL, and a ready token per demo user (`demo`) or how to make one, printed on start.

@@ -8,6 +8,7 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 
 use crate::db::entities::board;
 use crate::error::AppResult;
+use crate::scope::Scope;
 
 pub struct BoardTree {
     by_code: HashMap<String, board::Model>,
@@ -37,6 +38,13 @@ impl BoardTree {
 
     pub fn get(&self, code: &str) -> Option<&board::Model> {
         self.by_code.get(code)
+    }
+
+    /// The board with `code` when it lies inside `scope` (see [`Scope::covers`]); `None` for
+    /// an unknown code and for a board above or beside the scope alike.
+    pub fn in_scope(&self, scope: &Scope, code: &str) -> Option<&board::Model> {
+        self.get(code)
+            .filter(|b| Scope::of_board(b).is_ok_and(|s| scope.covers(&s)))
     }
 
     /// The direct children of `code`, ordered by code (none for a district or an unknown code).

@@ -6,6 +6,7 @@
 //! - [`scope`]: the viewer's scope and the ONE place a query is cut down to it.
 //! - [`db`]: connection, migrations, the per-request scoped transaction, entities.
 //! - [`graphql`]: schema, resolvers by domain, object types, DataLoaders.
+//! - [`records`]: what each write means: typed commands, state machines, cascades and syncs.
 //! - [`domain`]: enumerations and name folding shared by storage and API.
 //! - [`boards`]: the board tree kept in memory.
 //! - [`seed`]: deterministic demo and national-scale data.
@@ -22,6 +23,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod graphql;
+pub mod records;
 pub mod scope;
 pub mod seed;
 pub mod stats;

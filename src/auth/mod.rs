@@ -41,18 +41,8 @@ impl Viewer {
         }
     }
 
-    /// Refuses roles that write nothing (analysts).
-    pub fn require_writer(&self) -> AppResult<()> {
-        if self.role.reads_clinical() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(
-                "write records (analysts read statistics only)",
-            ))
-        }
-    }
-
-    /// Refuses every role but `admin`.
+    /// Refuses every role but `admin` (for guards on fields; writes take their capability from
+    /// `ScopedDb::admin`).
     pub fn require_admin(&self) -> AppResult<()> {
         if self.role == Role::Admin {
             Ok(())

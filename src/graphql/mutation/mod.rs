@@ -1,14 +1,16 @@
 //! The mutation root, merged from one object per domain: one verb per real action.
 //!
-//! Every mutation follows the same steps, in this order:
-//! 1. a visible role check (analysts write nothing: `FORBIDDEN`);
-//! 2. the whole input parsed into valid values, every violation reported at once
-//!    (`BAD_USER_INPUT`, `extensions.field` and `extensions.violations`);
-//! 3. the rows it touches loaded through the scoped database: absent or outside the scope is
-//!    `NOT_FOUND`; a stale `version` is `CONFLICT`;
-//! 4. the write, through `ScopedDb::insert`/`update`, which take the tenant keys from the board
-//!    or the cadre (never from the client), check them against the scope, and note the change in
-//!    the audit trail.
+//! Every mutation is a thin adapter, in this order:
+//! 1. a visible role check that hands out the write capability ([`writer`], [`admin`]);
+//!    analysts write nothing (`FORBIDDEN`);
+//! 2. the whole input parsed into a typed command of the records layer, every violation
+//!    reported at once (`BAD_USER_INPUT`, `extensions.field` and `extensions.violations`);
+//! 3. one call into `crate::records`, which loads the rows it touches through the scoped
+//!    database (absent or outside the scope is `NOT_FOUND`; a stale `version` is `CONFLICT`),
+//!    applies the rules and writes through the capability, which takes the tenant keys from the
+//!    board or the cadre (never from the client), checks them against the scope, and notes the
+//!    change in the audit trail;
+//! 4. the row it returns, mapped to its GraphQL type.
 //!
 //! The request's transaction commits only if every operation succeeded, so a rejected mutation
 //! writes nothing: no row, no child row, no audit event.
@@ -17,15 +19,12 @@ mod cadres;
 mod exams;
 mod records;
 
-use async_graphql::{Context, ID, MergedObject};
-use sea_orm::{ColumnTrait, QueryFilter};
-use uuid::Uuid;
+use async_graphql::{Context, MergedObject};
 
-use crate::db::entities::{board, cadre};
+use crate::db::entities::board;
 use crate::error::{AppError, AppResult};
-use crate::graphql::types::parse_id;
 use crate::graphql::{RequestData, request};
-use crate::scope::{Tenant, TenantColumn, stale};
+use crate::records::{self as domain_records, Admin, Writer};
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
@@ -34,60 +33,25 @@ pub struct Mutation(
     records::RecordMutation,
 );
 
-/// The request, once its viewer is known to write (clinicians and admins).
-fn writer<'a>(ctx: &Context<'a>) -> AppResult<&'a RequestData> {
+/// The request and its write capability: the visible role check at the top of every mutation
+/// (analysts write nothing: `FORBIDDEN`). Without the capability there is no way to write.
+fn writer<'a>(ctx: &Context<'a>) -> AppResult<(&'a RequestData, Writer<'a>)> {
     let req = request(ctx)?;
-    req.viewer.require_writer()?;
-    Ok(req)
+    Ok((req, req.db.writer(req.viewer.role)?))
 }
 
-/// The request, once its viewer is known to be an admin.
-fn admin<'a>(ctx: &Context<'a>) -> AppResult<&'a RequestData> {
+/// The request and its admin capability (`FORBIDDEN` for everyone else).
+fn admin<'a>(ctx: &Context<'a>) -> AppResult<(&'a RequestData, Admin<'a>)> {
     let req = request(ctx)?;
-    req.viewer.require_admin()?;
-    Ok(req)
-}
-
-/// The row of `E` with `id` in the viewer's scope, or `NOT_FOUND`.
-async fn find<E>(req: &RequestData, field: &str, id: &ID) -> AppResult<E::Model>
-where
-    E: Tenant,
-    E::Column: From<TenantColumn>,
-{
-    let id = parse_id(field, id)?;
-    req.db
-        .one(E::find().filter(E::Column::from(TenantColumn::Id).eq(id)))
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-/// [`find`], and the version the client read must still be the row's.
-async fn find_current<E>(req: &RequestData, id: &ID, version: i32) -> AppResult<E::Model>
-where
-    E: Tenant,
-    E::Column: From<TenantColumn>,
-    E::Model: crate::scope::TenantRow,
-{
-    let row = find::<E>(req, "id", id).await?;
-    if crate::scope::TenantRow::version(&row) != version {
-        return Err(stale());
-    }
-    Ok(row)
-}
-
-/// The cadre a new record is for: in scope, or `NOT_FOUND`.
-async fn cadre_for(req: &RequestData, id: &ID) -> AppResult<cadre::Model> {
-    find::<cadre::Entity>(req, "cadreId", id).await
+    Ok((req, req.db.admin(req.viewer.role)?))
 }
 
 /// A board the viewer may write on, by code; unknown or outside the scope is `NOT_FOUND`.
-fn board_for(req: &RequestData, code: &str) -> AppResult<board::Model> {
-    let board = req.boards.get(code.trim()).ok_or(AppError::NotFound)?;
-    req.db.keys_for(board)?;
-    Ok(board.clone())
+fn board_for<'a>(req: &'a RequestData, code: &str) -> AppResult<&'a board::Model> {
+    domain_records::board_in_scope(&req.boards, &req.viewer.scope, code.trim())
 }
 
-/// A fresh row ID (UUID v7).
-fn new_id() -> Uuid {
-    Uuid::now_v7()
+/// A value the parser reported as valid is missing: a bug, never the client's fault.
+fn missing() -> AppError {
+    AppError::Internal("validated input missing".into())
 }

@@ -66,12 +66,7 @@ where
 pub(crate) fn board_subtree<E: Tenant>(req: &RequestData, code: &str) -> Condition {
     let subtree = req
         .boards
-        .get(code)
-        .filter(|b| {
-            req.viewer
-                .scope
-                .contains(b.province_code.as_deref(), b.district_code.as_deref())
-        })
+        .in_scope(&req.viewer.scope, code)
         .and_then(|b| Scope::of_board(b).ok());
     match subtree {
         Some(subtree) => subtree.condition::<E>(),

@@ -1,0 +1,173 @@
+//! Exam campaigns (đợt khám định kỳ) and the enrolment of the cadres due an exam.
+
+use chrono::{Datelike, NaiveDate};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::db::entities::{board, cadre, campaign_enrolment, exam_campaign};
+use crate::domain::valid::Violations;
+use crate::domain::{CadreStatus, Cohort};
+use crate::error::AppResult;
+use crate::scope::{Scope, TenantKeys, TenantRow};
+
+use super::{Admin, Fresh, actions, find_current, named};
+
+/// A campaign of a board in the viewer's scope, checked by [`check_dates`].
+pub struct NewCampaign<'b> {
+    pub board: &'b board::Model,
+    pub name: String,
+    pub year: i32,
+    /// 1 or 2.
+    pub round: i16,
+    pub cohort: Cohort,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// Changes to a campaign; the cohort is fixed (cadres are enrolled when it is created).
+#[derive(Default)]
+pub struct CampaignChanges {
+    pub name: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+impl Cohort {
+    /// The statuses of the cadres a campaign of this cohort examines (never the deceased).
+    pub fn statuses(self) -> Vec<CadreStatus> {
+        match self {
+            Cohort::Serving => vec![CadreStatus::Serving],
+            Cohort::Retired => vec![CadreStatus::Retired],
+            Cohort::All => vec![CadreStatus::Serving, CadreStatus::Retired],
+        }
+    }
+}
+
+/// A campaign's dates: in its year, and not ending before they start.
+pub fn check_dates(v: &mut Violations, year: i32, starts: NaiveDate, ends: NaiveDate) {
+    if starts > ends {
+        v.add("endsOn", "must be on or after startsOn");
+    }
+    if starts.year() != year {
+        v.add("startsOn", "must be in the campaign's year");
+    }
+}
+
+/// Opens a campaign and enrols every cadre due an exam in it (see [`enrol`]).
+pub async fn create(admin: Admin<'_>, new: NewCampaign<'_>) -> AppResult<exam_campaign::Model> {
+    let keys = TenantKeys::of_board(new.board);
+    let fresh = Fresh::new();
+    let row = exam_campaign::Model {
+        id: fresh.id,
+        board_code: keys.board,
+        province_code: keys.province,
+        district_code: keys.district,
+        version: 1,
+        created_at: fresh.now,
+        updated_at: fresh.now,
+        name: new.name,
+        year: new.year,
+        round: new.round,
+        cohort: new.cohort,
+        starts_on: new.starts_on,
+        ends_on: new.ends_on,
+    };
+    let fields = [
+        "boardCode",
+        "name",
+        "year",
+        "round",
+        "cohort",
+        "startsOn",
+        "endsOn",
+        "enrolments",
+    ];
+    let row = admin
+        .writer()
+        .insert::<exam_campaign::Entity>(
+            row,
+            actions::CREATE_EXAM_CAMPAIGN,
+            &fields,
+            "round: this board already has a campaign for that year and round",
+        )
+        .await?;
+    enrol(admin, &row, new.board).await?;
+    Ok(row)
+}
+
+/// Changes a campaign's name or dates, if `version` is still its own.
+pub async fn update(
+    admin: Admin<'_>,
+    id: Uuid,
+    version: i32,
+    changes: CampaignChanges,
+) -> AppResult<exam_campaign::Model> {
+    let writer = admin.writer();
+    let old = find_current::<exam_campaign::Entity>(writer.db(), id, version).await?;
+    let mut row = old.clone();
+    if let Some(name) = changes.name {
+        row.name = name;
+    }
+    if let Some(d) = changes.starts_on {
+        row.starts_on = d;
+    }
+    if let Some(d) = changes.ends_on {
+        row.ends_on = d;
+    }
+    let mut v = Violations::new();
+    check_dates(&mut v, row.year, row.starts_on, row.ends_on);
+    v.finish()?;
+    let fields = named(&[
+        ("name", row.name != old.name),
+        ("startsOn", row.starts_on != old.starts_on),
+        ("endsOn", row.ends_on != old.ends_on),
+    ]);
+    writer
+        .update::<exam_campaign::Entity>(row, version, actions::UPDATE_EXAM_CAMPAIGN, &fields, "")
+        .await
+}
+
+/// Enrols every cadre due an exam in a new campaign: in its cohort and managed in its board's
+/// subtree now, each enrolment carrying the tenant keys of the cadre's board at this moment (it
+/// does not move with a later transfer). See README "Statistics".
+async fn enrol(
+    admin: Admin<'_>,
+    campaign: &exam_campaign::Model,
+    board: &board::Model,
+) -> AppResult<()> {
+    let writer = admin.writer();
+    let subtree = Scope::of_board(board)?;
+    let cadres = writer
+        .db()
+        .all(
+            cadre::Entity::find()
+                .filter(subtree.condition::<cadre::Entity>())
+                .filter(cadre::Column::Status.is_in(campaign.cohort.statuses())),
+        )
+        .await?;
+    let rows = cadres
+        .iter()
+        .map(|c| {
+            let keys = c.keys();
+            let fresh = Fresh::new();
+            campaign_enrolment::Model {
+                id: fresh.id,
+                board_code: keys.board,
+                province_code: keys.province,
+                district_code: keys.district,
+                version: 1,
+                created_at: fresh.now,
+                updated_at: fresh.now,
+                campaign_id: campaign.id,
+                cadre_id: c.id,
+                year: campaign.year,
+                round: campaign.round,
+                examined_on: None,
+            }
+        })
+        .collect();
+    writer
+        .insert_batch::<campaign_enrolment::Entity>(rows, "the cadre is already enrolled")
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,298 @@
+//! A cadre's other clinical records: chronic conditions, clinic visits with their
+//! prescriptions, referrals, consultations, vaccinations. Each is kept by the cadre's board.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::db::entities::{
+    chronic_condition, clinic_visit, consultation, prescription, referral, vaccination,
+};
+use crate::domain::valid::Icd10;
+use crate::domain::{ReferralStatus, ReferralUrgency};
+use crate::error::{AppError, AppResult};
+
+use super::{Writer, actions, cadre, find_current, named, on_cadre};
+
+impl ReferralStatus {
+    /// Whether a referral may move from this status to `to`: `REQUESTED → ACCEPTED →
+    /// COMPLETED`, or to `CANCELLED` before it is completed.
+    pub fn may_become(self, to: ReferralStatus) -> bool {
+        use ReferralStatus::*;
+        matches!(
+            (self, to),
+            (Requested, Accepted)
+                | (Accepted, Completed)
+                | (Requested, Cancelled)
+                | (Accepted, Cancelled)
+        )
+    }
+}
+
+/// An active chronic condition.
+pub struct NewCondition {
+    pub cadre: Uuid,
+    pub icd_code: Icd10,
+    pub diagnosed_on: NaiveDate,
+    pub note: Option<String>,
+}
+
+/// A clinic visit and the drugs dispensed at it, stored as one unit.
+pub struct NewClinicVisit {
+    pub cadre: Uuid,
+    pub visited_at: DateTime<Utc>,
+    pub complaint: Option<String>,
+    /// ICD-10 codes, comma-separated as stored.
+    pub diagnoses: String,
+    pub physician: Option<String>,
+    pub prescriptions: Vec<NewPrescription>,
+}
+
+pub struct NewPrescription {
+    pub drug: String,
+    pub quantity: i32,
+    pub dosage: Option<String>,
+}
+
+/// A referral to a higher-level hospital; it starts `REQUESTED`.
+pub struct NewReferral {
+    pub cadre: Uuid,
+    pub referred_on: NaiveDate,
+    pub destination: String,
+    pub reason: Option<String>,
+    pub urgency: ReferralUrgency,
+}
+
+/// An expert-council consultation (hội chẩn).
+pub struct NewConsultation {
+    pub cadre: Uuid,
+    pub held_on: NaiveDate,
+    pub council: String,
+    pub participants: Option<String>,
+    pub conclusion: Option<String>,
+}
+
+/// A vaccine dose; one already recorded for that vaccine is `CONFLICT`.
+pub struct NewVaccination {
+    pub cadre: Uuid,
+    pub vaccine: String,
+    pub dose_number: i16,
+    pub given_on: NaiveDate,
+    pub lot: Option<String>,
+}
+
+pub async fn add_condition(
+    writer: Writer<'_>,
+    new: NewCondition,
+) -> AppResult<chronic_condition::Model> {
+    let cadre = cadre(writer.db(), new.cadre).await?;
+    let fields = named(&[
+        ("cadreId", true),
+        ("icdCode", true),
+        ("diagnosedOn", true),
+        ("note", new.note.is_some()),
+    ]);
+    let row = on_cadre!(chronic_condition, &cadre, {
+        icd_code: new.icd_code.into_inner(),
+        diagnosed_on: new.diagnosed_on,
+        resolved_on: None,
+        note: new.note,
+    });
+    writer
+        .insert::<chronic_condition::Entity>(row, actions::ADD_CONDITION, &fields, "")
+        .await
+}
+
+/// Marks an active condition resolved on `on`: not before its diagnosis, and only once.
+pub async fn resolve_condition(
+    writer: Writer<'_>,
+    id: Uuid,
+    version: i32,
+    on: NaiveDate,
+) -> AppResult<chronic_condition::Model> {
+    let mut row = find_current::<chronic_condition::Entity>(writer.db(), id, version).await?;
+    if row.resolved_on.is_some() {
+        return Err(AppError::bad_input(
+            "id",
+            "id: the condition is already resolved",
+        ));
+    }
+    if on < row.diagnosed_on {
+        return Err(AppError::bad_input(
+            "resolvedOn",
+            "resolvedOn: must not be before the diagnosis",
+        ));
+    }
+    row.resolved_on = Some(on);
+    writer
+        .update::<chronic_condition::Entity>(
+            row,
+            version,
+            actions::RESOLVE_CONDITION,
+            &["resolvedOn"],
+            "",
+        )
+        .await
+}
+
+/// Records a visit and its prescriptions; if any write fails, the request stores nothing.
+pub async fn record_clinic_visit(
+    writer: Writer<'_>,
+    new: NewClinicVisit,
+) -> AppResult<clinic_visit::Model> {
+    let cadre = cadre(writer.db(), new.cadre).await?;
+    let fields = named(&[
+        ("cadreId", true),
+        ("visitedAt", true),
+        ("complaint", new.complaint.is_some()),
+        ("diagnoses", !new.diagnoses.is_empty()),
+        ("physician", new.physician.is_some()),
+        ("prescriptions", !new.prescriptions.is_empty()),
+    ]);
+    let visit = on_cadre!(clinic_visit, &cadre, {
+        visited_at: new.visited_at,
+        complaint: new.complaint,
+        diagnoses: new.diagnoses,
+        physician: new.physician,
+    });
+    let visit = writer
+        .insert::<clinic_visit::Entity>(visit, actions::RECORD_CLINIC_VISIT, &fields, "")
+        .await?;
+    for p in new.prescriptions {
+        let fields = named(&[
+            ("drug", true),
+            ("quantity", true),
+            ("dosage", p.dosage.is_some()),
+        ]);
+        let row = on_cadre!(prescription, &cadre, {
+            visit_id: visit.id,
+            drug: p.drug,
+            quantity: p.quantity,
+            dosage: p.dosage,
+        });
+        writer
+            .insert::<prescription::Entity>(row, actions::RECORD_CLINIC_VISIT, &fields, "")
+            .await?;
+    }
+    Ok(visit)
+}
+
+pub async fn create_referral(writer: Writer<'_>, new: NewReferral) -> AppResult<referral::Model> {
+    let cadre = cadre(writer.db(), new.cadre).await?;
+    let fields = named(&[
+        ("cadreId", true),
+        ("referredOn", true),
+        ("destination", true),
+        ("reason", new.reason.is_some()),
+        ("urgency", true),
+    ]);
+    let row = on_cadre!(referral, &cadre, {
+        referred_on: new.referred_on,
+        destination: new.destination,
+        reason: new.reason,
+        urgency: new.urgency,
+        status: ReferralStatus::Requested,
+    });
+    writer
+        .insert::<referral::Entity>(row, actions::CREATE_REFERRAL, &fields, "")
+        .await
+}
+
+/// Moves a referral on ([`ReferralStatus::may_become`]); any other move is `BAD_USER_INPUT`.
+pub async fn change_referral_status(
+    writer: Writer<'_>,
+    id: Uuid,
+    version: i32,
+    status: ReferralStatus,
+) -> AppResult<referral::Model> {
+    let mut row = find_current::<referral::Entity>(writer.db(), id, version).await?;
+    if !row.status.may_become(status) {
+        return Err(AppError::bad_input(
+            "status",
+            format!(
+                "status: a {} referral cannot become {} (REQUESTED → ACCEPTED → COMPLETED, or CANCELLED)",
+                row.status.as_str(),
+                status.as_str()
+            ),
+        ));
+    }
+    row.status = status;
+    writer
+        .update::<referral::Entity>(
+            row,
+            version,
+            actions::CHANGE_REFERRAL_STATUS,
+            &["status"],
+            "",
+        )
+        .await
+}
+
+pub async fn record_consultation(
+    writer: Writer<'_>,
+    new: NewConsultation,
+) -> AppResult<consultation::Model> {
+    let cadre = cadre(writer.db(), new.cadre).await?;
+    let fields = named(&[
+        ("cadreId", true),
+        ("heldOn", true),
+        ("council", true),
+        ("participants", new.participants.is_some()),
+        ("conclusion", new.conclusion.is_some()),
+    ]);
+    let row = on_cadre!(consultation, &cadre, {
+        held_on: new.held_on,
+        council: new.council,
+        participants: new.participants,
+        conclusion: new.conclusion,
+    });
+    writer
+        .insert::<consultation::Entity>(row, actions::RECORD_CONSULTATION, &fields, "")
+        .await
+}
+
+pub async fn record_vaccination(
+    writer: Writer<'_>,
+    new: NewVaccination,
+) -> AppResult<vaccination::Model> {
+    let cadre = cadre(writer.db(), new.cadre).await?;
+    let fields = named(&[
+        ("cadreId", true),
+        ("vaccine", true),
+        ("doseNumber", true),
+        ("givenOn", true),
+        ("lot", new.lot.is_some()),
+    ]);
+    let row = on_cadre!(vaccination, &cadre, {
+        vaccine: new.vaccine,
+        dose_number: new.dose_number,
+        given_on: new.given_on,
+        lot: new.lot,
+    });
+    writer
+        .insert::<vaccination::Entity>(
+            row,
+            actions::RECORD_VACCINATION,
+            &fields,
+            "doseNumber: this dose of this vaccine is already recorded for the cadre",
+        )
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::ReferralStatus::*;
+
+    #[test]
+    fn referrals_move_forward_or_are_cancelled() {
+        assert!(Requested.may_become(Accepted) && Accepted.may_become(Completed));
+        assert!(Requested.may_become(Cancelled) && Accepted.may_become(Cancelled));
+        for (from, to) in [
+            (Requested, Completed),
+            (Completed, Cancelled),
+            (Cancelled, Accepted),
+            (Accepted, Requested),
+        ] {
+            assert!(!from.may_become(to));
+        }
+    }
+}

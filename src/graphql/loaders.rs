@@ -12,14 +12,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::db::entities::{
-    board, cadre, chronic_condition, clinic_visit, consultation, exam_campaign, health_exam,
-    prescription, referral, vaccination,
-};
+use crate::db::entities::{board, cadre, clinic_visit, exam_campaign, health_exam, prescription};
 use crate::error::AppError;
-use crate::graphql::page::{self, Ordering, PageArgs};
-use crate::graphql::types;
-use crate::scope::{ScopedDb, Tenant};
+use crate::graphql::orders::Listed;
+use crate::graphql::page::{self, PageArgs};
+use crate::scope::{CadreRecord, ScopedDb};
 
 /// Loads rows by key through the request's [`ScopedDb`].
 pub struct ScopedLoader {
@@ -190,38 +187,11 @@ impl Loader<CampaignKey> for ScopedLoader {
     }
 }
 
-/// A kind of record kept on a cadre, listed newest first under `cadre { ... }`.
-pub trait History: Tenant {
-    /// The column naming the cadre.
-    const CADRE: Self::Column;
-    /// The cadre a row belongs to.
-    fn cadre_of(row: &Self::Model) -> Uuid;
-    /// The order of the cadre's list.
-    fn order() -> Ordering<Self>;
-}
+/// A kind of record kept on a cadre, listed newest first under `cadre { ... }`: every clinical
+/// table of the registry (`scope::registry`), in its list order.
+pub trait History: CadreRecord + Listed {}
 
-macro_rules! history {
-    ($($module:ident => $order:expr),+ $(,)?) => {
-        $(impl History for $module::Entity {
-            const CADRE: Self::Column = $module::Column::CadreId;
-            fn cadre_of(row: &Self::Model) -> Uuid {
-                row.cadre_id
-            }
-            fn order() -> Ordering<Self> {
-                $order
-            }
-        })+
-    };
-}
-
-history!(
-    health_exam => types::HealthExam::order(),
-    chronic_condition => types::ChronicCondition::order(),
-    clinic_visit => types::ClinicVisit::order(),
-    referral => types::Referral::order(),
-    consultation => types::Consultation::order(),
-    vaccination => types::Vaccination::order(),
-);
+impl<E: CadreRecord + Listed> History for E {}
 
 /// One page (by `args`) of a cadre's records of kind `E`.
 pub struct HistoryKey<E> {
@@ -349,7 +319,7 @@ where
             let rows = self.db.all(order.sorted(query, args.backward)).await?;
             let mut by_cadre: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
             for row in rows {
-                by_cadre.entry(E::cadre_of(&row)).or_default().push(row);
+                by_cadre.entry(E::cadre_id(&row)).or_default().push(row);
             }
             for cadre in cadres {
                 let rows = by_cadre.remove(&cadre).unwrap_or_default();

@@ -4,6 +4,7 @@ pub mod input_bounds;
 pub mod limits;
 pub mod loaders;
 mod mutation;
+pub mod orders;
 pub mod page;
 mod query;
 pub mod scalars;

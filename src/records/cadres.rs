@@ -192,13 +192,7 @@ pub async fn change_status(
     }
     row.status = status;
     writer
-        .update::<cadre::Entity>(
-            row,
-            version,
-            actions::CHANGE_CADRE_STATUS,
-            &["status"],
-            "",
-        )
+        .update::<cadre::Entity>(row, version, actions::CHANGE_CADRE_STATUS, &["status"], "")
         .await
 }
 

@@ -11,8 +11,8 @@ pub mod registry;
 mod scoped_db;
 mod writer;
 
-use sea_orm::{ColumnTrait, Condition};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition};
 
 pub use audit::{Actor, Change, write_events};
 pub use clash::{Clash, NATIONAL_ID_CLASH, national_id_taken};
@@ -167,4 +167,3 @@ impl std::ops::DerefMut for ScopedSelect {
         &mut self.0
     }
 }
-

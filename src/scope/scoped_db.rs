@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use sea_orm::sea_query::{Alias, Expr, IntoIden, Query};
 use sea_orm::{
-    ConnectionTrait, Condition, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
     EntityTrait, PaginatorTrait, QueryFilter, QueryResult, QuerySelect, Select,
 };
 use tokio::sync::RwLock;
@@ -126,7 +126,6 @@ impl ScopedDb {
             audits_inline,
         }
     }
-
 
     /// Which database the request runs on, for the few expressions whose spelling differs
     /// (date arithmetic in `stats/`).
@@ -373,7 +372,10 @@ impl ScopedDb {
     }
 
     /// The one place an update is cut to the scope.
-    pub(super) fn restrict_update<E: Tenant>(&self, update: sea_orm::UpdateMany<E>) -> sea_orm::UpdateMany<E> {
+    pub(super) fn restrict_update<E: Tenant>(
+        &self,
+        update: sea_orm::UpdateMany<E>,
+    ) -> sea_orm::UpdateMany<E> {
         update.filter(self.condition::<E>(None))
     }
 
@@ -395,7 +397,10 @@ impl ScopedDb {
 
 /// Ends a write's savepoint: released when the write succeeded, rolled back when it failed, so
 /// the request's transaction carries on either way.
-pub(super) async fn settle<T>(savepoint: DatabaseTransaction, written: Result<T, DbErr>) -> Result<T, DbErr> {
+pub(super) async fn settle<T>(
+    savepoint: DatabaseTransaction,
+    written: Result<T, DbErr>,
+) -> Result<T, DbErr> {
     match written {
         Ok(value) => {
             savepoint.commit().await?;

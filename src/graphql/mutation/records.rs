@@ -110,7 +110,9 @@ impl RecordMutation {
             diagnosed_on,
             note,
         };
-        Ok(ChronicCondition(clinical::add_condition(writer, new).await?))
+        Ok(ChronicCondition(
+            clinical::add_condition(writer, new).await?,
+        ))
     }
 
     /// Marks an active condition resolved on `resolvedOn` (not before its diagnosis, not in the
@@ -198,7 +200,9 @@ impl RecordMutation {
             physician,
             prescriptions,
         };
-        Ok(ClinicVisit(clinical::record_clinic_visit(writer, new).await?))
+        Ok(ClinicVisit(
+            clinical::record_clinic_visit(writer, new).await?,
+        ))
     }
 
     /// Refers a cadre to a higher-level hospital; the referral starts `REQUESTED`.
@@ -311,6 +315,8 @@ impl RecordMutation {
             given_on,
             lot,
         };
-        Ok(Vaccination(clinical::record_vaccination(writer, new).await?))
+        Ok(Vaccination(
+            clinical::record_vaccination(writer, new).await?,
+        ))
     }
 }

@@ -6,6 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
 use crate::db::entities::audit_event;
 use crate::error::AppResult;
+use crate::graphql::orders::Listed;
 use crate::graphql::page::{self, Page, PageArgs};
 use crate::graphql::types::{AuditEvent, parse_id};
 use crate::graphql::{Admin, request};
@@ -87,7 +88,7 @@ impl AuditQuery {
         let query = filter
             .unwrap_or_default()
             .apply(audit_event::Entity::find())?;
-        let order = AuditEvent::order();
+        let order = audit_event::Entity::order();
         page::fetch(ctx, &request(ctx)?.db, query, &order, &args, AuditEvent)
             .await
             .map(Some)

@@ -4,6 +4,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 use crate::db::entities::{exam_campaign, health_exam};
 use crate::domain::{CadreClass, ExamKind, GeneralClass};
 use crate::error::AppResult;
+use crate::graphql::orders::Listed;
 use crate::graphql::page::{self, Page, PageArgs};
 use crate::graphql::scalars::Date;
 use crate::graphql::types::{ExamCampaign, HealthExam};
@@ -117,9 +118,16 @@ impl ExamQuery {
             .unwrap_or_default()
             .apply(req, health_exam::Entity::find())
             .await?;
-        page::fetch(ctx, &req.db, query, &HealthExam::order(), &args, HealthExam)
-            .await
-            .map(Some)
+        page::fetch(
+            ctx,
+            &req.db,
+            query,
+            &health_exam::Entity::order(),
+            &args,
+            HealthExam,
+        )
+        .await
+        .map(Some)
     }
 
     /// An exam campaign by ID, or null when absent or outside the viewer's scope.
@@ -160,7 +168,7 @@ impl ExamQuery {
             ctx,
             &req.db,
             query,
-            &ExamCampaign::order(),
+            &exam_campaign::Entity::order(),
             &args,
             ExamCampaign,
         )

@@ -11,6 +11,7 @@ use crate::db::entities::{
 };
 use crate::domain::{ReferralStatus, ReferralUrgency};
 use crate::error::{AppError, AppResult};
+use crate::graphql::orders::Listed;
 use crate::graphql::page::{self, Page, PageArgs};
 use crate::graphql::scalars::Date;
 use crate::graphql::types::{
@@ -86,7 +87,7 @@ impl RecordQuery {
     ) -> AppResult<Option<Page<ChronicCondition>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let query = chronic_condition::Entity::find();
-        let order = ChronicCondition::order();
+        let order = chronic_condition::Entity::order();
         page::fetch(
             ctx,
             &request(ctx)?.db,
@@ -143,7 +144,7 @@ impl RecordQuery {
             let end = start_of_day("to", next.unwrap_or(to.0))?;
             query = query.filter(clinic_visit::Column::VisitedAt.lt(end));
         }
-        let order = ClinicVisit::order();
+        let order = clinic_visit::Entity::order();
         page::fetch(ctx, &request(ctx)?.db, query, &order, &args, ClinicVisit)
             .await
             .map(Some)
@@ -176,7 +177,7 @@ impl RecordQuery {
     ) -> AppResult<Option<Page<Prescription>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let query = prescription::Entity::find();
-        let order = Prescription::order();
+        let order = prescription::Entity::order();
         page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Prescription)
             .await
             .map(Some)
@@ -229,7 +230,7 @@ impl RecordQuery {
         if let Some(urgency) = filter.urgency {
             query = query.filter(referral::Column::Urgency.is_in(urgency));
         }
-        let order = Referral::order();
+        let order = referral::Entity::order();
         page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Referral)
             .await
             .map(Some)
@@ -262,7 +263,7 @@ impl RecordQuery {
     ) -> AppResult<Option<Page<Consultation>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let query = consultation::Entity::find();
-        let order = Consultation::order();
+        let order = consultation::Entity::order();
         page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Consultation)
             .await
             .map(Some)
@@ -295,7 +296,7 @@ impl RecordQuery {
     ) -> AppResult<Option<Page<Vaccination>>> {
         let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let query = vaccination::Entity::find();
-        let order = Vaccination::order();
+        let order = vaccination::Entity::order();
         page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Vaccination)
             .await
             .map(Some)

@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use crate::db::entities::audit_event;
 use crate::error::AppResult;
 use crate::graphql::loaders::CadreKey;
-use crate::graphql::page::{KeyKind, Ordering, SortKey, datetime_key};
 use crate::graphql::request;
 
 use super::{Board, Cadre};
@@ -12,27 +11,6 @@ use super::{Board, Cadre};
 /// An audit event (nhật ký truy cập): who did or read what, when, on which cadre. Append-only;
 /// only admins query them.
 pub struct AuditEvent(pub audit_event::Model);
-
-impl AuditEvent {
-    /// Most recent first.
-    pub fn order() -> Ordering<audit_event::Entity> {
-        Ordering {
-            keys: vec![
-                SortKey {
-                    col: audit_event::Column::OccurredAt,
-                    kind: KeyKind::DateTime,
-                    descending: true,
-                },
-                SortKey {
-                    col: audit_event::Column::Id,
-                    kind: KeyKind::Uuid,
-                    descending: true,
-                },
-            ],
-            key_of: |r| vec![datetime_key(&r.occurred_at), r.id.to_string()],
-        }
-    }
-}
 
 #[Object]
 impl AuditEvent {

@@ -344,7 +344,13 @@ impl Cadre {
             0
         };
         let rows = req.loader.load_one(key).await?.unwrap_or_default();
-        Ok(page::connection(rows, &args, total, &E::order(), node))
+        Ok(page::connection(
+            rows,
+            &args,
+            total,
+            &<E as crate::graphql::orders::Listed>::order(),
+            node,
+        ))
     }
 }
 

@@ -3,7 +3,6 @@ use async_graphql::{Context, ID, Object};
 use crate::db::entities::exam_campaign;
 use crate::domain::Cohort;
 use crate::error::AppResult;
-use crate::graphql::page::{KeyKind, Ordering, SortKey};
 use crate::graphql::scalars::Date;
 
 use super::Board;
@@ -11,27 +10,6 @@ use super::Board;
 /// A periodic exam campaign (đợt khám định kỳ): a board examines its serving and/or retired
 /// cadres, twice a year. Not clinical: analysts see campaigns.
 pub struct ExamCampaign(pub exam_campaign::Model);
-
-impl ExamCampaign {
-    /// Latest first: by start date, then ID.
-    pub fn order() -> Ordering<exam_campaign::Entity> {
-        Ordering {
-            keys: vec![
-                SortKey {
-                    col: exam_campaign::Column::StartsOn,
-                    kind: KeyKind::Date,
-                    descending: true,
-                },
-                SortKey {
-                    col: exam_campaign::Column::Id,
-                    kind: KeyKind::Uuid,
-                    descending: true,
-                },
-            ],
-            key_of: |r| vec![r.starts_on.to_string(), r.id.to_string()],
-        }
-    }
-}
 
 #[Object]
 impl ExamCampaign {

@@ -4,7 +4,6 @@ use crate::db::entities::health_exam;
 use crate::domain::{CadreClass, ExamKind, GeneralClass};
 use crate::error::AppResult;
 use crate::graphql::loaders::CampaignKey;
-use crate::graphql::page::{KeyKind, Ordering, SortKey};
 use crate::graphql::request;
 use crate::graphql::scalars::Date;
 
@@ -14,27 +13,6 @@ use super::{Board, Cadre, ExamCampaign};
 /// A health exam (khám sức khỏe): vitals, labs, diagnoses and the two health classifications.
 /// Clinical detail: only clinicians and admins reach it.
 pub struct HealthExam(pub health_exam::Model);
-
-impl HealthExam {
-    /// Most recent first: by exam date, then ID.
-    pub fn order() -> Ordering<health_exam::Entity> {
-        Ordering {
-            keys: vec![
-                SortKey {
-                    col: health_exam::Column::ExaminedOn,
-                    kind: KeyKind::Date,
-                    descending: true,
-                },
-                SortKey {
-                    col: health_exam::Column::Id,
-                    kind: KeyKind::Uuid,
-                    descending: true,
-                },
-            ],
-            key_of: |r| vec![r.examined_on.to_string(), r.id.to_string()],
-        }
-    }
-}
 
 impl HealthExam {
     /// The exam's campaign, through the scoped loader: `None` when there is none or it lies

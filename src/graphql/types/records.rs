@@ -11,7 +11,6 @@ use crate::db::entities::{
 use crate::domain::{ReferralStatus, ReferralUrgency};
 use crate::error::{AppError, AppResult};
 use crate::graphql::loaders::{VisitKey, VisitPrescriptionsKey};
-use crate::graphql::page::{KeyKind, Ordering, SortKey, datetime_key};
 use crate::graphql::request;
 use crate::graphql::scalars::Date;
 
@@ -22,39 +21,8 @@ pub(crate) fn codes(stored: &str) -> Vec<&str> {
     stored.split(',').filter(|c| !c.is_empty()).collect()
 }
 
-/// Newest first by a date column, then by ID: the order of every clinical history.
-macro_rules! newest_first {
-    ($module:ident, $col:ident, $kind:expr, $key:expr) => {
-        Ordering {
-            keys: vec![
-                SortKey {
-                    col: $module::Column::$col,
-                    kind: $kind,
-                    descending: true,
-                },
-                SortKey {
-                    col: $module::Column::Id,
-                    kind: KeyKind::Uuid,
-                    descending: true,
-                },
-            ],
-            key_of: $key,
-        }
-    };
-}
-
 /// A chronic condition (bệnh mạn tính), active until it is resolved.
 pub struct ChronicCondition(pub chronic_condition::Model);
-
-impl ChronicCondition {
-    /// Most recently diagnosed first.
-    pub fn order() -> Ordering<chronic_condition::Entity> {
-        newest_first!(chronic_condition, DiagnosedOn, KeyKind::Date, |r| vec![
-            r.diagnosed_on.to_string(),
-            r.id.to_string()
-        ])
-    }
-}
 
 #[Object]
 impl ChronicCondition {
@@ -107,16 +75,6 @@ impl ChronicCondition {
 /// A clinic visit (khám, cấp phát thuốc): a cadre seen at the board's clinic, with what was
 /// dispensed.
 pub struct ClinicVisit(pub clinic_visit::Model);
-
-impl ClinicVisit {
-    /// Most recent first.
-    pub fn order() -> Ordering<clinic_visit::Entity> {
-        newest_first!(clinic_visit, VisitedAt, KeyKind::DateTime, |r| vec![
-            datetime_key(&r.visited_at),
-            r.id.to_string()
-        ])
-    }
-}
 
 #[Object]
 impl ClinicVisit {
@@ -177,20 +135,6 @@ impl ClinicVisit {
 /// A drug dispensed at a clinic visit (cấp phát thuốc).
 pub struct Prescription(pub prescription::Model);
 
-impl Prescription {
-    /// Newest first (IDs are UUID v7, so they grow with time).
-    pub fn order() -> Ordering<prescription::Entity> {
-        Ordering {
-            keys: vec![SortKey {
-                col: prescription::Column::Id,
-                kind: KeyKind::Uuid,
-                descending: true,
-            }],
-            key_of: |r| vec![r.id.to_string()],
-        }
-    }
-}
-
 #[Object]
 impl Prescription {
     /// The record\'s ID (a UUID v7), stable and never reused.
@@ -244,16 +188,6 @@ impl Prescription {
 /// A referral (chuyển viện) of a cadre to a higher-level hospital.
 pub struct Referral(pub referral::Model);
 
-impl Referral {
-    /// Most recent first.
-    pub fn order() -> Ordering<referral::Entity> {
-        newest_first!(referral, ReferredOn, KeyKind::Date, |r| vec![
-            r.referred_on.to_string(),
-            r.id.to_string()
-        ])
-    }
-}
-
 #[Object]
 impl Referral {
     /// The record\'s ID (a UUID v7), stable and never reused.
@@ -305,16 +239,6 @@ impl Referral {
 /// A consultation (hội chẩn): an expert council's review of a cadre with serious illness.
 pub struct Consultation(pub consultation::Model);
 
-impl Consultation {
-    /// Most recent first.
-    pub fn order() -> Ordering<consultation::Entity> {
-        newest_first!(consultation, HeldOn, KeyKind::Date, |r| vec![
-            r.held_on.to_string(),
-            r.id.to_string()
-        ])
-    }
-}
-
 #[Object]
 impl Consultation {
     /// The record\'s ID (a UUID v7), stable and never reused.
@@ -360,16 +284,6 @@ impl Consultation {
 
 /// One vaccine dose given to a cadre (tiêm chủng).
 pub struct Vaccination(pub vaccination::Model);
-
-impl Vaccination {
-    /// Most recent first.
-    pub fn order() -> Ordering<vaccination::Entity> {
-        newest_first!(vaccination, GivenOn, KeyKind::Date, |r| vec![
-            r.given_on.to_string(),
-            r.id.to_string()
-        ])
-    }
-}
 
 #[Object]
 impl Vaccination {

@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{Condition, DatabaseConnection, EntityTrait};
 
 use crate::db::entities::board;
 use crate::error::AppResult;
-use crate::scope::Scope;
+use crate::scope::{Scope, Tenant};
 
 pub struct BoardTree {
     by_code: HashMap<String, board::Model>,
@@ -47,8 +47,24 @@ impl BoardTree {
             .filter(|b| Scope::of_board(b).is_ok_and(|s| scope.covers(&s)))
     }
 
+    /// The condition that keeps rows of `E` in the subtree of board `code`. A board outside
+    /// `scope` (above it, beside it, or unknown) matches nothing, exactly as if it did not
+    /// exist. Inside, its subtree is the same tenant condition a scope uses; `ScopedDb` still
+    /// ANDs the viewer's own scope in.
+    pub fn subtree<E: Tenant>(&self, scope: &Scope, code: &str) -> Condition {
+        match self.in_scope(scope, code).map(Scope::of_board) {
+            Some(Ok(subtree)) => subtree.condition::<E>(),
+            _ => nothing(),
+        }
+    }
+
     /// The direct children of `code`, ordered by code (none for a district or an unknown code).
     pub fn children(&self, code: &str) -> &[board::Model] {
         self.children.get(code).map_or(&[], Vec::as_slice)
     }
+}
+
+/// A condition no row meets.
+pub fn nothing() -> Condition {
+    Condition::any()
 }

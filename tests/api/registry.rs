@@ -60,10 +60,16 @@ async fn the_registry_declares_every_table_with_tenant_keys() {
     );
 
     // A table that names a cadre is declared as one: its rows either move with the cadre on a
-    // transfer or, said explicitly, stay (an enrolment records where the cadre was).
+    // transfer or, said explicitly, stay (an enrolment records where the cadre was; the audit
+    // trail stays where it was written).
     let about_a_cadre: BTreeSet<String> = tenant_tables()
         .iter()
-        .filter(|t| matches!(t.kind, TableKind::Clinical | TableKind::CadreSnapshot))
+        .filter(|t| {
+            matches!(
+                t.kind,
+                TableKind::Clinical | TableKind::CadreSnapshot | TableKind::AuditTrail
+            )
+        })
         .map(|t| t.name.to_owned())
         .collect();
     assert_eq!(tables_with(&app.db, "cadre_id").await, about_a_cadre);

@@ -16,7 +16,7 @@ use crate::error::AppResult;
 use crate::graphql::page::DEFAULT_PAGE_SIZE;
 use crate::graphql::types::{ViewerInfo, parse_id};
 use crate::graphql::{RequestData, request};
-use crate::scope::{Scope, Tenant};
+use crate::scope::Tenant;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -49,9 +49,6 @@ pub enum SortDirection {
     Desc,
 }
 
-/// Rows of `E` in the subtree of board `code`. A board outside the viewer's scope (above it,
-/// beside it, or unknown) matches nothing, exactly as if it did not exist. Inside, its subtree
-/// is the same tenant condition a scope uses; `ScopedDb` still ANDs the viewer's own scope in.
 /// The row of `E` whose ID is the `id` argument, or `None` when it is absent or outside the
 /// viewer's scope (the two look alike); an `id` that is no UUID is bad input.
 pub(crate) async fn by_id<E>(ctx: &Context<'_>, id: &ID) -> AppResult<Option<E::Model>>
@@ -63,20 +60,15 @@ where
     request(ctx)?.db.one(E::find_by_id(id)).await
 }
 
+/// Rows of `E` in the subtree of board `code`, when it is in the viewer's scope; nothing
+/// otherwise (see `BoardTree::subtree`).
 pub(crate) fn board_subtree<E: Tenant>(req: &RequestData, code: &str) -> Condition {
-    let subtree = req
-        .boards
-        .in_scope(&req.viewer.scope, code)
-        .and_then(|b| Scope::of_board(b).ok());
-    match subtree {
-        Some(subtree) => subtree.condition::<E>(),
-        None => nothing(),
-    }
+    req.boards.subtree::<E>(&req.viewer.scope, code)
 }
 
 /// A condition no row meets.
 pub(crate) fn nothing() -> Condition {
-    Condition::any()
+    crate::boards::nothing()
 }
 
 /// What a connection costs in the complexity limit: each of its (up to `first` or `last`) rows

@@ -9,7 +9,7 @@ use crate::domain::{CadreStatus, Gender, ManagementTier, fold_name};
 use crate::error::{AppError, AppResult};
 use crate::scope::{Change, Clash, TenantKeys, TenantRow, registry};
 
-use super::{Admin, Edit, Fresh, Writer, actions, find_current, named};
+use super::{Admin, Edit, Writer, actions, find_current, named, new_row};
 
 impl CadreStatus {
     /// Whether a cadre may be recorded with this status: `SERVING` or `RETIRED`, never
@@ -68,19 +68,10 @@ pub struct Transfer<'b> {
 
 /// Adds a cadre; a national ID someone else holds is `CONFLICT`, audited for the centre.
 pub async fn create(writer: Writer<'_>, new: NewCadre<'_>) -> AppResult<cadre::Model> {
-    let keys = TenantKeys::of_board(new.board);
-    let fresh = Fresh::new();
     let full_name = new.full_name.into_inner();
-    let row = cadre::Model {
-        id: fresh.id,
-        board_code: keys.board,
-        province_code: keys.province,
-        district_code: keys.district,
-        version: 1,
-        created_at: fresh.now,
-        updated_at: fresh.now,
+    let row = new_row!(cadre, TenantKeys::of_board(new.board), {
         name_folded: fold_name(&full_name),
-        full_name,
+        full_name: full_name,
         gender: new.gender,
         birth_date: new.birth_date,
         position: new.position,
@@ -90,7 +81,7 @@ pub async fn create(writer: Writer<'_>, new: NewCadre<'_>) -> AppResult<cadre::M
         national_id: new.national_id.map(NationalId::into_inner),
         insurance_number: new.insurance_number.map(InsuranceNumber::into_inner),
         last_exam_on: None,
-    };
+    });
     let fields = named(&[
         ("boardCode", true),
         ("fullName", true),

@@ -8,9 +8,9 @@ use crate::db::entities::{board, cadre, campaign_enrolment, exam_campaign};
 use crate::domain::valid::Violations;
 use crate::domain::{CadreStatus, Cohort};
 use crate::error::AppResult;
-use crate::scope::{Scope, TenantKeys, TenantRow};
+use crate::scope::{Scope, TenantKeys};
 
-use super::{Admin, Fresh, actions, find_current, named};
+use super::{Admin, actions, find_current, named, new_row, on_cadre};
 
 /// A campaign of a board in the viewer's scope, checked by [`check_dates`].
 pub struct NewCampaign<'b> {
@@ -55,23 +55,14 @@ pub fn check_dates(v: &mut Violations, year: i32, starts: NaiveDate, ends: Naive
 
 /// Opens a campaign and enrols every cadre due an exam in it (see [`enrol`]).
 pub async fn create(admin: Admin<'_>, new: NewCampaign<'_>) -> AppResult<exam_campaign::Model> {
-    let keys = TenantKeys::of_board(new.board);
-    let fresh = Fresh::new();
-    let row = exam_campaign::Model {
-        id: fresh.id,
-        board_code: keys.board,
-        province_code: keys.province,
-        district_code: keys.district,
-        version: 1,
-        created_at: fresh.now,
-        updated_at: fresh.now,
+    let row = new_row!(exam_campaign, TenantKeys::of_board(new.board), {
         name: new.name,
         year: new.year,
         round: new.round,
         cohort: new.cohort,
         starts_on: new.starts_on,
         ends_on: new.ends_on,
-    };
+    });
     let fields = [
         "boardCode",
         "name",
@@ -148,22 +139,12 @@ async fn enrol(
     let rows = cadres
         .iter()
         .map(|c| {
-            let keys = c.keys();
-            let fresh = Fresh::new();
-            campaign_enrolment::Model {
-                id: fresh.id,
-                board_code: keys.board,
-                province_code: keys.province,
-                district_code: keys.district,
-                version: 1,
-                created_at: fresh.now,
-                updated_at: fresh.now,
+            on_cadre!(campaign_enrolment, c, {
                 campaign_id: campaign.id,
-                cadre_id: c.id,
                 year: campaign.year,
                 round: campaign.round,
                 examined_on: None,
-            }
+            })
         })
         .collect();
     writer

@@ -12,7 +12,7 @@ use crate::domain::ExamKind;
 use crate::error::{AppError, AppResult};
 use crate::scope::{Scope, TenantKeys, TenantRow};
 
-use super::{Fresh, Writer, actions, find_current, named};
+use super::{Writer, actions, find_current, named, new_row};
 
 /// The values of an exam (every clinical column), parsed and valid; its identity, keys and
 /// bookkeeping come from the cadre or the stored exam, never from here.
@@ -23,20 +23,17 @@ impl ExamValues {
     /// An exam of `kind` with no values yet, for a parser to fill in through
     /// [`ExamValues::values_mut`].
     pub fn blank(kind: ExamKind) -> Self {
-        let fresh = Fresh::new();
-        ExamValues(health_exam::Model {
-            id: fresh.id,
-            board_code: String::new(),
-            province_code: None,
-            district_code: None,
-            version: 1,
-            created_at: fresh.now,
-            updated_at: fresh.now,
+        let nobody = TenantKeys {
+            board: String::new(),
+            province: None,
+            district: None,
+        };
+        ExamValues(new_row!(health_exam, nobody, {
             cadre_id: Uuid::nil(),
             campaign_id: None,
-            examined_on: fresh.now.date_naive(),
+            examined_on: Utc::now().date_naive(),
             facility: None,
-            kind,
+            kind: kind,
             height_cm: None,
             weight_kg: None,
             bmi: None,
@@ -53,7 +50,7 @@ impl ExamValues {
             general_class: None,
             conclusion: None,
             physician: None,
-        })
+        }))
     }
 
     /// The clinical columns, to set. The ones that are not clinical are overwritten when the

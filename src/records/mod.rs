@@ -124,11 +124,11 @@ impl Fresh {
     }
 }
 
-/// A new row of `$module` kept with `$cadre`'s record: the cadre's tenant keys, fresh
-/// bookkeeping, and the fields given.
-macro_rules! on_cadre {
-    ($module:ident, $cadre:expr, { $($field:ident: $value:expr),* $(,)? }) => {{
-        let keys = crate::scope::TenantRow::keys($cadre);
+/// A new row of `$module` with the tenant keys `$keys` (from a board or a cadre, never from the
+/// client), fresh bookkeeping (ID, version 1, created and updated now) and the fields given.
+macro_rules! new_row {
+    ($module:ident, $keys:expr, { $($field:ident: $value:expr),* $(,)? }) => {{
+        let keys: crate::scope::TenantKeys = $keys;
         let fresh = crate::records::Fresh::new();
         $module::Model {
             id: fresh.id,
@@ -138,10 +138,19 @@ macro_rules! on_cadre {
             version: 1,
             created_at: fresh.now,
             updated_at: fresh.now,
-            cadre_id: $cadre.id,
             $($field: $value,)*
         }
     }};
 }
 
-use on_cadre;
+/// A new row of `$module` kept with `$cadre`'s record, under the cadre's tenant keys.
+macro_rules! on_cadre {
+    ($module:ident, $cadre:expr, { $($field:ident: $value:expr),* $(,)? }) => {
+        crate::records::new_row!($module, crate::scope::TenantRow::keys($cadre), {
+            cadre_id: $cadre.id,
+            $($field: $value,)*
+        })
+    };
+}
+
+use {new_row, on_cadre};

@@ -2,17 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "audit_events")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub board_code: String,
-    pub province_code: Option<String>,
-    pub district_code: Option<String>,
-    pub version: i32,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
+super::tenant_entity!("audit_events", Eq {
     pub actor_sub: String,
     pub actor_board: String,
     pub actor_role: String,
@@ -23,9 +13,4 @@ pub struct Model {
     pub request_id: Option<String>,
     pub changed_fields: String,
     pub occurred_at: DateTimeUtc,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
+});

@@ -4,17 +4,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::domain::{CadreStatus, Gender, ManagementTier};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "cadres")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub board_code: String,
-    pub province_code: Option<String>,
-    pub district_code: Option<String>,
-    pub version: i32,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
+super::tenant_entity!("cadres", Eq {
     pub full_name: String,
     pub name_folded: String,
     pub gender: Gender,
@@ -28,12 +18,7 @@ pub struct Model {
     /// Date of the cadre's latest health exam, null before the first. Kept by the exam writes
     /// (`last_exam_on_now`), never by a whole-row update of the cadre: see `Tenant::derived`.
     pub last_exam_on: Option<Date>,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
+});
 
 /// `last_exam_on` recomputed from the cadre's exams, for `UPDATE cadres SET last_exam_on = ...`:
 /// always right after any exam write, however the exams changed.

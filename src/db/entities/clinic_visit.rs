@@ -2,26 +2,11 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "clinic_visits")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub board_code: String,
-    pub province_code: Option<String>,
-    pub district_code: Option<String>,
-    pub version: i32,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
+super::tenant_entity!("clinic_visits", Eq {
     pub cadre_id: Uuid,
     pub visited_at: DateTimeUtc,
     pub complaint: Option<String>,
     /// ICD-10 codes, comma-separated.
     pub diagnoses: String,
     pub physician: Option<String>,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
+});

@@ -4,17 +4,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::domain::{CadreClass, ExamKind, GeneralClass};
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "health_exams")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub board_code: String,
-    pub province_code: Option<String>,
-    pub district_code: Option<String>,
-    pub version: i32,
-    pub created_at: DateTimeUtc,
-    pub updated_at: DateTimeUtc,
+super::tenant_entity!("health_exams" {
     pub cadre_id: Uuid,
     pub campaign_id: Option<Uuid>,
     pub examined_on: Date,
@@ -37,12 +27,7 @@ pub struct Model {
     pub general_class: Option<GeneralClass>,
     pub conclusion: Option<String>,
     pub physician: Option<String>,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
+});
 
 /// `SELECT 1 FROM health_exams newer WHERE` an exam of the same cadre as the exam `exam` (a
 /// table name or alias) is later, by date then ID. `NOT EXISTS` of it picks each cadre's latest

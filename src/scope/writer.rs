@@ -19,6 +19,23 @@ use super::clash::Clash;
 use super::registry::{CadreRecord, Tenant, TenantColumn, TenantKeys, TenantRow};
 use super::scoped_db::{ScopedDb, open, settle};
 
+/// A tenant table whose rows the API writes whole (inserts, versioned updates).
+pub trait Written:
+    Tenant<
+        Model: TenantRow + IntoActiveModel<Self::ActiveModel> + Clone,
+        ActiveModel: ActiveModelTrait<Entity = Self> + Send,
+    >
+{
+}
+
+impl<E> Written for E
+where
+    E: Tenant,
+    E::Model: TenantRow + IntoActiveModel<E::ActiveModel> + Clone,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+}
+
 /// The right to write rows in the viewer's scope: clinicians and admins.
 #[derive(Clone, Copy)]
 pub struct Writer<'a> {
@@ -84,9 +101,7 @@ impl<'a> Writer<'a> {
         clash: impl Into<Clash<'c>>,
     ) -> AppResult<E::Model>
     where
-        E: Tenant,
-        E::Model: TenantRow + IntoActiveModel<E::ActiveModel> + Clone,
-        E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+        E: Written,
     {
         self.db.check_keys(&row.keys())?;
         {
@@ -125,9 +140,7 @@ impl<'a> Writer<'a> {
         clash: impl Into<Clash<'c>>,
     ) -> AppResult<E::Model>
     where
-        E: Tenant,
-        E::Model: TenantRow + IntoActiveModel<E::ActiveModel> + Clone,
-        E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+        E: Written,
         E::Column: From<TenantColumn>,
     {
         self.db.check_keys(&row.keys())?;
@@ -166,9 +179,7 @@ impl<'a> Writer<'a> {
     /// per row: the caller records one event for the whole batch (a campaign's enrolments).
     pub async fn insert_batch<E>(&self, rows: Vec<E::Model>, clash: &str) -> AppResult<u64>
     where
-        E: Tenant,
-        E::Model: TenantRow + IntoActiveModel<E::ActiveModel> + Clone,
-        E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+        E: Written,
     {
         for row in &rows {
             self.db.check_keys(&row.keys())?;

@@ -19,11 +19,11 @@ use serde_json::json;
 
 use super::AppState;
 use crate::auth::check_authorization_size;
-use crate::db::{self, Access};
+use crate::db::Access;
 use crate::error::AppError;
 use crate::graphql::RequestData;
 use crate::graphql::limits::{DocumentRead, Limits};
-use crate::scope::{Actor, write_events};
+use crate::scope::{self, Actor};
 
 /// The two response media types of GraphQL over HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -370,7 +370,8 @@ async fn changes_data(limits: Limits, request: &mut async_graphql::Request) -> b
 /// written in its transaction just before it commits. Clinical reads that its transaction could
 /// not keep (it rolled back, or it was a read-only SQLite transaction) are written in a
 /// transaction of their own before the answer leaves, so no clinical detail, and no error that
-/// depended on one, reaches a client unaudited.
+/// depended on one, reaches a client unaudited. The transaction's life is [`scope`]'s
+/// ([`scope::begin_request`], [`scope::finish_request`], [`scope::audit_unkept_reads`]).
 async fn execute(
     state: Arc<AppState>,
     headers: HeaderMap,
@@ -391,7 +392,7 @@ async fn execute(
         Ok(turn) => turn,
         Err(err) => return error_response(StatusCode::SERVICE_UNAVAILABLE, media, err),
     };
-    let db = match db::begin_request(
+    let db = match scope::begin_request(
         &state.db,
         viewer.scope.clone(),
         state.config.app_filter,
@@ -414,7 +415,7 @@ async fn execute(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     };
-    let scope = viewer.scope.clone();
+    let request_scope = viewer.scope.clone();
     let data = Arc::new(RequestData::new(
         viewer,
         db.clone(),
@@ -423,21 +424,20 @@ async fn execute(
     ));
     let mut response = state.schema.execute_batch(batch.data(data)).await;
     let commit = response.is_ok() && fate.commit();
-    let finished = db.finish_audited(commit, &actor).await;
-    drop(turn);
-    let reads = match finished {
+    let reads = match scope::finish_request(&db, commit, &actor, turn).await {
         Ok(reads) => reads,
         Err(err) => return error_response(status_of(&err), media, err),
     };
     // Nothing reaches an abandoned request's client, so nothing was read.
     if !reads.is_empty() && !fate.abandoned() {
-        let written = async {
-            let _turn = state.write_gate.enter(Access::Write, deadline).await?;
-            let tx = db::begin_scoped_as(&state.db, &scope, Access::Write).await?;
-            write_events(&tx, &actor, reads.iter()).await?;
-            tx.commit().await?;
-            Ok::<_, AppError>(())
-        };
+        let written = scope::audit_unkept_reads(
+            &state.db,
+            &state.write_gate,
+            deadline,
+            &request_scope,
+            &actor,
+            &reads,
+        );
         if let Err(err) = written.await {
             return error_response(status_of(&err), media, err);
         }

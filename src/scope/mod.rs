@@ -7,6 +7,7 @@
 
 mod audit;
 mod clash;
+mod request;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -23,6 +24,7 @@ use uuid::Uuid;
 
 pub use audit::{Actor, Change, write_events};
 pub use clash::{Clash, NATIONAL_ID_CLASH, national_id_taken};
+pub use request::{audit_unkept_reads, begin_request, finish_request};
 
 use crate::db::entities::{self, board};
 use crate::domain::BoardLevel;

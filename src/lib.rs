@@ -1,10 +1,12 @@
 //! cadre-health: one GraphQL API for the central, provincial and district boards that look
 //! after the health of cadres.
 //!
-//! - [`app`]: state and `router(state)`, the whole HTTP surface.
+//! - [`app`]: state and `router(state)`, the whole HTTP surface (GraphQL over HTTP included).
 //! - [`auth`]: bearer token → [`auth::Viewer`].
-//! - [`scope`]: the viewer's scope and the ONE place a query is cut down to it.
-//! - [`db`]: connection, migrations, the per-request scoped transaction, entities.
+//! - [`scope`]: the viewer's scope and the ONE place a query is cut down to it; a request's
+//!   transaction begun, finished and audited.
+//! - [`db`]: connection, migrations, planner statistics, SQLite's write gate, the scoped and
+//!   system transactions, entities.
 //! - [`graphql`]: schema, resolvers by domain, object types, DataLoaders.
 //! - [`records`]: what each write means: typed commands, state machines, cascades and syncs.
 //! - [`domain`]: enumerations and name folding shared by storage and API.

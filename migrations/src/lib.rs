@@ -1,7 +1,8 @@
 //! Schema migrations for cadre-health, one change per file.
 //!
 //! The same migrations run on SQLite (the embedded default) and PostgreSQL, so they use only
-//! portable sea-query DDL. See `README.md` beside this crate for how to make a change safely.
+//! portable sea-query DDL. How to make a change safely (a new file per change, expand then
+//! contract) is in the repository's `README.md`, under *Making schema changes*.
 
 pub use sea_orm_migration::prelude::*;
 

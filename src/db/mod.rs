@@ -1,4 +1,7 @@
-//! Connecting, migrating, and opening each request's scoped transaction.
+//! The database itself: connecting, migrating, planner statistics, SQLite's [`WriteGate`], and
+//! the transactions every piece of work runs in (a scoped one, [`begin_scoped`], or the
+//! service's own, [`begin_system`]). A request's life around its transaction (the statement
+//! timeout, the `ScopedDb` its resolvers use, its audit events) is `scope::request`'s.
 
 pub mod entities;
 
@@ -16,7 +19,6 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use tokio::time::Instant;
 
 use crate::error::{AppError, AppResult};
-use crate::scope::{AppFilter, Scope, ScopedDb};
 
 /// What a request's transaction may do, known before it begins (a mutation writes; a query
 /// only reads, its audit events aside). SQLite needs to know at `BEGIN`: see [`WriteGate`].
@@ -35,7 +37,7 @@ pub enum Access {
 /// write lock from its first statement), and nothing else in the process writes meanwhile.
 /// Readers never come here: under WAL they read their snapshot while a writer writes. A
 /// query's own audit events are written after its read transaction ends, in a short write
-/// transaction of their own (see `app::execute`).
+/// transaction of their own (see `scope::audit_unkept_reads`).
 ///
 /// The queue is fair (tokio's mutex is first come, first served) and every wait ends at the
 /// request's deadline. PostgreSQL has row locks and needs none of this.
@@ -116,32 +118,13 @@ pub async fn refresh_planner_statistics(
     Ok(())
 }
 
-/// How much longer than the request a statement may run on PostgreSQL. The server's own timer
-/// must fire first, so the client gets `REQUEST_TIMEOUT`; had the database cancelled the
-/// statement at the same instant, the race would end in an internal error instead.
-const STATEMENT_GRACE: Duration = Duration::from_secs(1);
-
-/// Opens a request's transaction, cut to `scope` for the resolvers (the application filter) and,
-/// on PostgreSQL, for the database too (row-level security). On SQLite a writing request must
-/// hold its [`WriteGate`] turn.
-///
-/// On PostgreSQL every statement of the request is also cut off shortly after `timeout`
-/// (`SET LOCAL statement_timeout`), so a runaway query stops in the database, not only in the
-/// server that gave up waiting for it.
-pub async fn begin_request(
-    db: &DatabaseConnection,
-    scope: Scope,
-    filter: AppFilter,
-    timeout: Duration,
-    access: Access,
-) -> Result<ScopedDb, DbErr> {
-    let tx = begin_scoped_as(db, &scope, access).await?;
-    set_statement_timeout(&tx, timeout + STATEMENT_GRACE).await?;
-    // A read-only SQLite transaction must not write its audit events: they go in a
-    // transaction of their own once it has ended (see `WriteGate`).
-    let audits_inline =
-        access == Access::Write || db.get_database_backend() != DatabaseBackend::Sqlite;
-    Ok(ScopedDb::new(scope, filter, tx, db.clone(), audits_inline))
+/// What row-level security reads from a transaction: the part of the board tree it is cut to.
+/// `scope::Scope` is the one implementation; this module needs only the settings, so it does
+/// not depend on the scope.
+pub trait RlsScope: Sync {
+    /// The values PostgreSQL's row-level policies read (`migrations::tenant`):
+    /// (`app.province`, `app.district`, `app.all`).
+    fn rls_settings(&self) -> (&str, &str, &str);
 }
 
 /// `SET LOCAL statement_timeout` on PostgreSQL (whole milliseconds, at least 1); nothing on
@@ -171,7 +154,7 @@ pub async fn set_statement_timeout(
 /// whatever user the connection string names. On SQLite it is a plain transaction.
 pub async fn begin_scoped(
     db: &DatabaseConnection,
-    scope: &Scope,
+    scope: &impl RlsScope,
 ) -> Result<DatabaseTransaction, DbErr> {
     begin_scoped_as(db, scope, Access::Read).await
 }
@@ -180,7 +163,7 @@ pub async fn begin_scoped(
 /// `BEGIN IMMEDIATE`, taking the write lock at once (the caller holds its [`WriteGate`] turn).
 pub async fn begin_scoped_as(
     db: &DatabaseConnection,
-    scope: &Scope,
+    scope: &impl RlsScope,
     access: Access,
 ) -> Result<DatabaseTransaction, DbErr> {
     let tx = match (db.get_database_backend(), access) {
@@ -194,7 +177,7 @@ pub async fn begin_scoped_as(
         _ => db.begin().await?,
     };
     if tx.get_database_backend() == DatabaseBackend::Postgres {
-        let (province, district, all) = scope.settings();
+        let (province, district, all) = scope.rls_settings();
         tx.execute_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
             "SELECT set_config('app.province', $1, true), set_config('app.district', $2, true), \

@@ -3,11 +3,12 @@
 //! Resolvers never hold a database connection. They hold a [`ScopedDb`], whose every read method
 //! ANDs the scope into the query at execution time, so a resolver cannot forget it: there is no
 //! unscoped door. (On PostgreSQL, row-level security enforces the same rule a second time; see
-//! `db::begin_request`.)
+//! `request::begin_request`.)
 
 mod audit;
 mod clash;
 pub mod registry;
+mod request;
 mod scoped_db;
 mod writer;
 
@@ -17,6 +18,7 @@ use sea_orm::{ColumnTrait, Condition};
 pub use audit::{Actor, Change, write_events};
 pub use clash::{Clash, NATIONAL_ID_CLASH, national_id_taken};
 pub use registry::{CadreRecord, Tenant, TenantColumn, TenantKeys, TenantRow};
+pub use request::{audit_unkept_reads, begin_request, finish_request};
 pub use scoped_db::{ScopedDb, Selection};
 pub use writer::{Admin, Writer, stale};
 

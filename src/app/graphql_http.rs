@@ -1,5 +1,6 @@
-//! Application state and the HTTP router. `router(state)` needs no socket, so tests drive it
-//! with `tower::ServiceExt::oneshot`.
+//! GraphQL over HTTP: `GET` and `POST /graphql` parsed and checked against the HTTP-level
+//! limits, the response media type negotiated, the request's operations run in one scoped
+//! transaction in a task of its own (see [`run`]), and the reply shaped as the specification asks.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -10,78 +11,19 @@ use async_graphql::{
     BatchRequest, BatchResponse, ErrorExtensionValues, Name, ParseRequestError, PathSegment, Value,
 };
 use async_graphql_axum::GraphQLBatchRequest;
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use sea_orm::DatabaseConnection;
 use serde_json::json;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
 
-use crate::auth::{TokenKeys, check_authorization_size};
-use crate::boards::BoardTree;
-use crate::config::Config;
-use crate::db::{self, Access, WriteGate};
-use crate::error::{AppError, AppResult};
+use super::AppState;
+use crate::auth::check_authorization_size;
+use crate::db::Access;
+use crate::error::AppError;
+use crate::graphql::RequestData;
 use crate::graphql::limits::{DocumentRead, Limits};
-use crate::graphql::{AppSchema, RequestData, serving_schema};
-use crate::scope::{Actor, write_events};
-
-/// What every request handler shares.
-pub struct AppState {
-    /// The connection pool. Requests never use it directly: they open a scoped transaction.
-    pub db: DatabaseConnection,
-    /// Settings, read once at start.
-    pub config: Arc<Config>,
-    /// Verifies bearer tokens.
-    pub keys: TokenKeys,
-    /// The board tree, for token checks and board-code filters.
-    pub boards: Arc<BoardTree>,
-    /// The GraphQL schema, built once.
-    pub schema: AppSchema,
-    /// SQLite's writers, one at a time (nothing on PostgreSQL).
-    pub write_gate: WriteGate,
-}
-
-impl AppState {
-    pub async fn new(
-        db: DatabaseConnection,
-        config: Config,
-        keys: TokenKeys,
-    ) -> AppResult<AppState> {
-        let boards = Arc::new(BoardTree::load(&db).await?);
-        let schema = serving_schema(&config);
-        let write_gate = WriteGate::for_backend(db.get_database_backend());
-        Ok(AppState {
-            db,
-            config: Arc::new(config),
-            keys,
-            boards,
-            schema,
-            write_gate,
-        })
-    }
-}
-
-pub fn router(state: AppState) -> Router {
-    // No body-limit layer: `POST /graphql`, the only route that reads a body, reads it against
-    // `max_body_bytes` itself (see `graphql_post`), so its 413 is coded JSON like every other
-    // answer, declared length or chunked. (tower-http's layer answers a declared one in plain
-    // text.) The other routes never read theirs.
-    Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        // Every request gets an `x-request-id` (a client's own is kept), echoed in the response,
-        // seen by the trace layer and written on the request's audit events.
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(Arc::new(state))
-}
+use crate::scope::{self, Actor};
 
 /// The two response media types of GraphQL over HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +103,7 @@ fn not_acceptable() -> Response {
 }
 
 /// `GET /graphql`: a query in the URL is executed; a bare GET (a browser) gets GraphiQL.
-async fn graphql_get(State(state): State<Arc<AppState>>, request: Request) -> Response {
+pub(super) async fn graphql_get(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let has_query = request
         .uri()
         .query()
@@ -220,7 +162,7 @@ fn get_request(uri: &axum::http::Uri) -> Option<async_graphql::Request> {
 /// oversized `Authorization` header (401), a body that is not `application/json` (415), a
 /// declared length over the limit (413). The body is then read here, against the limit, so
 /// that a chunked body that runs over it is answered 413 like one that declares its size.
-async fn graphql_post(State(state): State<Arc<AppState>>, request: Request) -> Response {
+pub(super) async fn graphql_post(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let Some(media) = MediaType::negotiate(request.headers()) else {
         return not_acceptable();
     };
@@ -428,7 +370,8 @@ async fn changes_data(limits: Limits, request: &mut async_graphql::Request) -> b
 /// written in its transaction just before it commits. Clinical reads that its transaction could
 /// not keep (it rolled back, or it was a read-only SQLite transaction) are written in a
 /// transaction of their own before the answer leaves, so no clinical detail, and no error that
-/// depended on one, reaches a client unaudited.
+/// depended on one, reaches a client unaudited. The transaction's life is [`scope`]'s
+/// ([`scope::begin_request`], [`scope::finish_request`], [`scope::audit_unkept_reads`]).
 async fn execute(
     state: Arc<AppState>,
     headers: HeaderMap,
@@ -449,7 +392,7 @@ async fn execute(
         Ok(turn) => turn,
         Err(err) => return error_response(StatusCode::SERVICE_UNAVAILABLE, media, err),
     };
-    let db = match db::begin_request(
+    let db = match scope::begin_request(
         &state.db,
         viewer.scope.clone(),
         state.config.app_filter,
@@ -472,7 +415,7 @@ async fn execute(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     };
-    let scope = viewer.scope.clone();
+    let request_scope = viewer.scope.clone();
     let data = Arc::new(RequestData::new(
         viewer,
         db.clone(),
@@ -481,21 +424,20 @@ async fn execute(
     ));
     let mut response = state.schema.execute_batch(batch.data(data)).await;
     let commit = response.is_ok() && fate.commit();
-    let finished = db.finish_audited(commit, &actor).await;
-    drop(turn);
-    let reads = match finished {
+    let reads = match scope::finish_request(&db, commit, &actor, turn).await {
         Ok(reads) => reads,
         Err(err) => return error_response(status_of(&err), media, err),
     };
     // Nothing reaches an abandoned request's client, so nothing was read.
     if !reads.is_empty() && !fate.abandoned() {
-        let written = async {
-            let _turn = state.write_gate.enter(Access::Write, deadline).await?;
-            let tx = db::begin_scoped_as(&state.db, &scope, Access::Write).await?;
-            write_events(&tx, &actor, reads.iter()).await?;
-            tx.commit().await?;
-            Ok::<_, AppError>(())
-        };
+        let written = scope::audit_unkept_reads(
+            &state.db,
+            &state.write_gate,
+            deadline,
+            &request_scope,
+            &actor,
+            &reads,
+        );
         if let Err(err) = written.await {
             return error_response(status_of(&err), media, err);
         }
@@ -621,17 +563,6 @@ fn responses(response: &mut BatchResponse) -> &mut [async_graphql::Response] {
 fn error_response(status: StatusCode, media: MediaType, err: AppError) -> Response {
     let async_err: async_graphql::Error = err.clone().into();
     error_reply(status, media, &async_err.message, err.code())
-}
-
-/// `GET /readyz`: the database answers.
-async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => "ready".into_response(),
-        Err(err) => {
-            tracing::warn!(error = %err, "database not reachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database not reachable").into_response()
-        }
-    }
 }
 
 /// The extractor's error, kept whole for [`Rejection`].

@@ -1,0 +1,60 @@
+//! The HTTP application: the state every request shares, and (in [`router`]) the routes that
+//! serve it. `router(state)` needs no socket, so tests drive it with
+//! `tower::ServiceExt::oneshot`.
+//!
+//! - `router.rs`: the routes (`/graphql`, `/healthz`, `/readyz`) and their middleware.
+//! - `graphql_http.rs`: GraphQL over HTTP, from the request's parsing to the shaped reply.
+
+mod graphql_http;
+mod router;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::TokenKeys;
+use crate::boards::BoardTree;
+use crate::config::Config;
+use crate::db::WriteGate;
+use crate::error::AppResult;
+use crate::graphql::{AppSchema, serving_schema};
+
+pub use router::router;
+
+/// What every request handler shares.
+pub struct AppState {
+    /// The connection pool. Requests never use it directly: they open a scoped transaction.
+    pub db: DatabaseConnection,
+    /// Settings, read once at start.
+    pub config: Arc<Config>,
+    /// Verifies bearer tokens.
+    pub keys: TokenKeys,
+    /// The board tree, for token checks and board-code filters.
+    pub boards: Arc<BoardTree>,
+    /// The GraphQL schema, built once.
+    pub schema: AppSchema,
+    /// SQLite's writers, one at a time (nothing on PostgreSQL).
+    pub write_gate: WriteGate,
+}
+
+impl AppState {
+    /// The state for serving `db` with `config`: reads the board tree once and builds the
+    /// schema.
+    pub async fn new(
+        db: DatabaseConnection,
+        config: Config,
+        keys: TokenKeys,
+    ) -> AppResult<AppState> {
+        let boards = Arc::new(BoardTree::load(&db).await?);
+        let schema = serving_schema(&config);
+        let write_gate = WriteGate::for_backend(db.get_database_backend());
+        Ok(AppState {
+            db,
+            config: Arc::new(config),
+            keys,
+            boards,
+            schema,
+            write_gate,
+        })
+    }
+}

@@ -7,12 +7,13 @@
 
 mod audit;
 mod clash;
+mod select;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
@@ -23,6 +24,7 @@ use uuid::Uuid;
 
 pub use audit::{Actor, Change, write_events};
 pub use clash::{Clash, NATIONAL_ID_CLASH, national_id_taken};
+pub use select::ScopedSelect;
 
 use crate::db::entities::{self, board};
 use crate::domain::BoardLevel;
@@ -878,38 +880,6 @@ pub fn stale() -> AppError {
     AppError::Conflict(
         "the record has changed since you read it (stale version); read it again and retry".into(),
     )
-}
-
-/// A query over a tenant table already cut to the viewer's scope (see
-/// [`ScopedDb::select_from`]). Add columns, conditions, grouping and joins of other
-/// `ScopedSelect`s; never join a tenant table directly.
-pub struct ScopedSelect(SelectStatement);
-
-impl ScopedSelect {
-    /// The query, for use as a subquery (`FROM (...)`, `EXISTS (...)`) of another scoped query.
-    pub fn into_subquery(self) -> SelectStatement {
-        self.0
-    }
-
-    /// `SELECT ... FROM (self) AS alias`: an outer query whose only source is this scoped one.
-    pub fn nest(self, alias: &str) -> ScopedSelect {
-        let mut outer = Query::select();
-        outer.from_subquery(self.0, Alias::new(alias));
-        ScopedSelect(outer)
-    }
-}
-
-impl std::ops::Deref for ScopedSelect {
-    type Target = SelectStatement;
-    fn deref(&self) -> &SelectStatement {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for ScopedSelect {
-    fn deref_mut(&mut self) -> &mut SelectStatement {
-        &mut self.0
-    }
 }
 
 /// Ends a write's savepoint: released when the write succeeded, rolled back when it failed, so

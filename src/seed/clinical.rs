@@ -6,7 +6,7 @@ use rand::Rng;
 
 use super::names::*;
 use super::plan::LAST_YEAR;
-use super::{Generator, Keys, date, day_between, day_in, midnight, pick};
+use super::{Generator, date, day_between, day_in, either, midnight, pick};
 use crate::db::entities::{
     board, cadre, campaign_enrolment, chronic_condition, clinic_visit, consultation, exam_campaign,
     health_exam, prescription, referral, vaccination,
@@ -15,6 +15,7 @@ use crate::domain::{
     CadreClass, CadreStatus, Cohort, ExamKind, Gender, GeneralClass, ReferralStatus,
     ReferralUrgency,
 };
+use crate::scope::TenantKeys;
 
 /// A condition while it is active, as exams and visits see it.
 pub(super) struct Condition {
@@ -32,7 +33,7 @@ impl Condition {
 impl Generator {
     /// The exam campaigns of `board`: two rounds a year, from the plan's first year.
     pub(super) fn campaigns(&mut self, board: &board::Model) -> Vec<exam_campaign::Model> {
-        let keys = Keys::of(board);
+        let keys = TenantKeys::of_board(board);
         let mut out = vec![];
         for year in self.plan.first_year..=LAST_YEAR {
             for round in [1i16, 2] {
@@ -45,7 +46,7 @@ impl Generator {
                     (date(year, 9, 1), date(year, 10, 31))
                 };
                 let at = midnight(starts_on) - Duration::days(30);
-                out.push(row!(exam_campaign { self.uuid_at(at), keys, at;
+                out.push(row!(exam_campaign { self.uuid_at(at), keys.clone(), at;
                     name: format!("Khám sức khỏe định kỳ năm {year}, đợt {round}"),
                     year,
                     round,
@@ -63,7 +64,6 @@ impl Generator {
     pub(super) fn conditions(
         &mut self,
         cadre: &cadre::Model,
-        keys: &Keys,
         died_on: Option<NaiveDate>,
     ) -> Vec<Condition> {
         let age = f64::from(2025 - cadre.birth_date.year());
@@ -97,8 +97,7 @@ impl Generator {
             let id = self.uuid_at(at);
             self.batch
                 .conditions
-                .push(row!(chronic_condition { id, keys, at;
-                    cadre_id: cadre.id,
+                .push(record!(chronic_condition { id, cadre, at;
                     icd_code: code.to_owned(),
                     diagnosed_on: from,
                     resolved_on: until,
@@ -110,11 +109,9 @@ impl Generator {
         out
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn exams(
         &mut self,
         cadre: &cadre::Model,
-        keys: &Keys,
         campaigns: &[exam_campaign::Model],
         conditions: &[Condition],
         died_on: Option<NaiveDate>,
@@ -141,10 +138,9 @@ impl Generator {
                 continue;
             }
             let enrolled_at = midnight(campaign.starts_on);
-            let enrolment = row!(campaign_enrolment {
-                self.uuid_at(enrolled_at), keys, enrolled_at;
+            let enrolment = record!(campaign_enrolment {
+                self.uuid_at(enrolled_at), cadre, enrolled_at;
                 campaign_id: campaign.id,
-                cadre_id: cadre.id,
                 year: campaign.year,
                 round: campaign.round,
                 examined_on: None,
@@ -205,20 +201,8 @@ impl Generator {
                 },
             };
             let general_class = match cadre_class {
-                CadreClass::A => {
-                    if rng.random_bool(0.4) {
-                        GeneralClass::I
-                    } else {
-                        GeneralClass::Ii
-                    }
-                }
-                CadreClass::B1 => {
-                    if rng.random_bool(0.5) {
-                        GeneralClass::Ii
-                    } else {
-                        GeneralClass::Iii
-                    }
-                }
+                CadreClass::A => either(rng, 0.4, GeneralClass::I, GeneralClass::Ii),
+                CadreClass::B1 => either(rng, 0.5, GeneralClass::Ii, GeneralClass::Iii),
                 CadreClass::B2 => GeneralClass::Iii,
                 CadreClass::C => GeneralClass::Iv,
                 CadreClass::D => GeneralClass::V,
@@ -234,8 +218,7 @@ impl Generator {
             let physician = self.physician();
             let at = midnight(on) + Duration::hours(2);
             let id = self.uuid_at(at);
-            self.batch.exams.push(row!(health_exam { id, keys, at;
-                cadre_id: cadre.id,
+            self.batch.exams.push(record!(health_exam { id, cadre, at;
                 campaign_id: Some(campaign.id),
                 examined_on: on,
                 facility: Some(facility.clone()),
@@ -266,7 +249,6 @@ impl Generator {
     pub(super) fn visits(
         &mut self,
         cadre: &cadre::Model,
-        keys: &Keys,
         conditions: &[Condition],
         died_on: Option<NaiveDate>,
     ) {
@@ -298,13 +280,12 @@ impl Generator {
             };
             let visit_id = self.uuid_at(at);
             for (drug, dosage) in drugs_for(code).iter().take(self.rng.random_range(1..=2)) {
-                let quantity = if self.rng.random_bool(0.7) { 30 } else { 14 };
+                let quantity = either(&mut self.rng, 0.7, 30, 14);
                 let id = self.uuid_at(at);
                 self.batch
                     .prescriptions
-                    .push(row!(prescription { id, keys, at;
+                    .push(record!(prescription { id, cadre, at;
                         visit_id,
-                        cadre_id: cadre.id,
                         drug: (*drug).to_owned(),
                         quantity,
                         dosage: Some((*dosage).to_owned()),
@@ -314,8 +295,7 @@ impl Generator {
             let physician = self.physician();
             self.batch
                 .visits
-                .push(row!(clinic_visit { visit_id, keys, at;
-                    cadre_id: cadre.id,
+                .push(record!(clinic_visit { visit_id, cadre, at;
                     visited_at: at,
                     complaint: Some(complaint),
                     diagnoses: code.to_owned(),
@@ -328,7 +308,6 @@ impl Generator {
     pub(super) fn referrals_and_consultations(
         &mut self,
         cadre: &cadre::Model,
-        keys: &Keys,
         conditions: &[Condition],
     ) {
         let serious = conditions.iter().any(|c| matches!(c.code, "I25" | "N18"));
@@ -342,8 +321,7 @@ impl Generator {
                 _ => ReferralStatus::Cancelled,
             };
             let id = self.uuid_at(at);
-            self.batch.referrals.push(row!(referral { id, keys, at;
-                cadre_id: cadre.id,
+            self.batch.referrals.push(record!(referral { id, cadre, at;
                 referred_on: on,
                 destination: (*pick(&mut self.rng, REFERRAL_HOSPITALS)).to_owned(),
                 reason: Some(format!("Điều trị chuyên sâu {}", conditions[0].code)),
@@ -362,8 +340,7 @@ impl Generator {
             let id = self.uuid_at(at);
             self.batch
                 .consultations
-                .push(row!(consultation { id, keys, at;
-                    cadre_id: cadre.id,
+                .push(record!(consultation { id, cadre, at;
                     held_on: on,
                     council: "Hội đồng chuyên môn Ban BVCSSK".to_owned(),
                     participants: Some("Tim mạch, Nội tiết, Thận - Tiết niệu".to_owned()),
@@ -373,7 +350,7 @@ impl Generator {
         }
     }
 
-    pub(super) fn vaccinations(&mut self, cadre: &cadre::Model, keys: &Keys) {
+    pub(super) fn vaccinations(&mut self, cadre: &cadre::Model) {
         // COVID-19 doses 1–3 in 2021–2022, as the provincial boards reported.
         if !self.rng.random_bool(0.85) {
             return;
@@ -395,8 +372,7 @@ impl Generator {
             let id = self.uuid_at(at);
             self.batch
                 .vaccinations
-                .push(row!(vaccination { id, keys, at;
-                    cadre_id: cadre.id,
+                .push(record!(vaccination { id, cadre, at;
                     vaccine: "COVID-19".to_owned(),
                     dose_number: dose,
                     given_on: on,

@@ -6,20 +6,38 @@
 //! much to generate where, `people` makes the cadres and `clinical` their records; this
 //! module runs the generator and writes its batches.
 
-/// A row of a tenant table owned by the board of `keys`, written at `at` (version 1), then its
-/// own fields: `row!(table { id, keys, at; field: value, ... })`.
+/// A row of a tenant table under the tenant keys `keys` (a `scope::TenantKeys`), written at
+/// `at` (version 1), then its own fields: `row!(table { id, keys, at; field: value, ... })`.
 macro_rules! row {
-    ($table:ident { $id:expr, $keys:expr, $at:expr; $($field:ident $(: $value:expr)?),+ $(,)? }) => {
+    (
+        $table:ident { $id:expr, $keys:expr, $at:expr; $($field:ident $(: $value:expr)?),+ $(,)? }
+    ) => {{
+        let id = $id;
+        let keys: $crate::scope::TenantKeys = $keys;
         $table::Model {
-            id: $id,
-            board_code: $keys.board.clone(),
-            province_code: $keys.province.clone(),
-            district_code: $keys.district.clone(),
+            id,
+            board_code: keys.board,
+            province_code: keys.province,
+            district_code: keys.district,
             version: 1,
             created_at: $at,
             updated_at: $at,
             $($field $(: $value)?),+
         }
+    }};
+}
+
+/// A clinical record about `cadre`, under the cadre's tenant keys (a record lies under its
+/// cadre's board): `record!(table { id, cadre, at; field: value, ... })`.
+macro_rules! record {
+    ($table:ident { $id:expr, $cadre:expr, $at:expr; $($fields:tt)+ }) => {
+        row!($table {
+            $id,
+            $crate::scope::TenantRow::keys($cadre),
+            $at;
+            cadre_id: $cadre.id,
+            $($fields)+
+        })
     };
 }
 
@@ -157,24 +175,6 @@ struct Batch {
     vaccinations: Vec<vaccination::Model>,
 }
 
-/// The tenant keys of a board, copied onto every row it owns.
-#[derive(Clone)]
-struct Keys {
-    board: String,
-    province: Option<String>,
-    district: Option<String>,
-}
-
-impl Keys {
-    fn of(b: &board::Model) -> Keys {
-        Keys {
-            board: b.code.clone(),
-            province: b.province_code.clone(),
-            district: b.district_code.clone(),
-        }
-    }
-}
-
 struct Generator {
     plan: Plan,
     rng: ChaCha8Rng,
@@ -222,6 +222,11 @@ fn day_between(rng: &mut impl Rng, years: RangeInclusive<i32>) -> NaiveDate {
 /// Midnight in Vietnam (UTC+7) of `day`, in UTC.
 fn midnight(day: NaiveDate) -> DateTime<Utc> {
     Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)) - Duration::hours(7)
+}
+
+/// `yes` with probability `p`, else `no`.
+fn either<T>(rng: &mut impl Rng, p: f64, yes: T, no: T) -> T {
+    if rng.random_bool(p) { yes } else { no }
 }
 
 fn pick<'a, T>(rng: &mut impl Rng, items: &'a [T]) -> &'a T {

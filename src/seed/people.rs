@@ -4,9 +4,10 @@ use chrono::Duration;
 use rand::Rng;
 
 use super::names::*;
-use super::{Generator, Keys, date, day_between, day_in, midnight, pick};
+use super::{Generator, date, day_between, day_in, either, midnight, pick};
 use crate::db::entities::{board, cadre, exam_campaign};
 use crate::domain::{BoardLevel, CadreStatus, Gender, ManagementTier, fold_name};
+use crate::scope::TenantKeys;
 
 impl Generator {
     /// One cadre of `board` (under `head`, their province or the centre) and all their records.
@@ -16,7 +17,6 @@ impl Generator {
         head: &board::Model,
         campaigns: &[exam_campaign::Model],
     ) {
-        let keys = Keys::of(board);
         let rng = &mut self.rng;
         let status = match rng.random_range(0..100) {
             0..55 => CadreStatus::Serving,
@@ -39,19 +39,21 @@ impl Generator {
         let full_name = self.name(male);
         let (tier, posts) = match board.level {
             BoardLevel::Central => (
-                if self.rng.random_bool(0.25) {
-                    ManagementTier::Politburo
-                } else {
-                    ManagementTier::Central
-                },
+                either(
+                    &mut self.rng,
+                    0.25,
+                    ManagementTier::Politburo,
+                    ManagementTier::Central,
+                ),
                 CENTRAL_POSTS,
             ),
             BoardLevel::Province => (
-                if self.rng.random_bool(0.08) {
-                    ManagementTier::Central
-                } else {
-                    ManagementTier::Provincial
-                },
+                either(
+                    &mut self.rng,
+                    0.08,
+                    ManagementTier::Central,
+                    ManagementTier::Provincial,
+                ),
                 PROVINCE_POSTS,
             ),
             BoardLevel::District => (ManagementTier::District, DISTRICT_POSTS),
@@ -81,6 +83,7 @@ impl Generator {
         });
         let created =
             midnight(date(self.plan.first_year - 1, 12, 1)) + Duration::minutes(self.serial as i64);
+        let keys = TenantKeys::of_board(board);
         let mut cadre = row!(cadre { self.uuid_at(created), keys, created;
             name_folded: fold_name(&full_name),
             full_name,
@@ -94,11 +97,11 @@ impl Generator {
             insurance_number,
             last_exam_on: None,
         });
-        let conditions = self.conditions(&cadre, &keys, died_on);
-        cadre.last_exam_on = self.exams(&cadre, &keys, campaigns, &conditions, died_on, head);
-        self.visits(&cadre, &keys, &conditions, died_on);
-        self.referrals_and_consultations(&cadre, &keys, &conditions);
-        self.vaccinations(&cadre, &keys);
+        let conditions = self.conditions(&cadre, died_on);
+        cadre.last_exam_on = self.exams(&cadre, campaigns, &conditions, died_on, head);
+        self.visits(&cadre, &conditions, died_on);
+        self.referrals_and_consultations(&cadre, &conditions);
+        self.vaccinations(&cadre);
         self.report.cadres += 1;
         self.batch.cadres.push(cadre);
     }

@@ -49,7 +49,7 @@ impl Scale {
     }
 }
 
-pub(super) const SEED: u64 = 0x0CAD_4E_A1_2025;
+pub(super) const SEED: u64 = 0x0CAD_4EA1_2025;
 pub(super) const NGHE_AN: &str = "40";
 /// Campaigns run up to the first round of this year; nothing is dated after mid-year.
 pub(super) const LAST_YEAR: i32 = 2026;

@@ -10,9 +10,10 @@ mod clash;
 pub mod registry;
 mod request;
 mod scoped_db;
+mod select;
 mod writer;
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Condition};
 
 pub use audit::{Actor, Change, write_events};
@@ -20,6 +21,7 @@ pub use clash::{Clash, NATIONAL_ID_CLASH, national_id_taken};
 pub use registry::{CadreRecord, Tenant, TenantColumn, TenantKeys, TenantRow};
 pub use request::{audit_unkept_reads, begin_request, finish_request};
 pub use scoped_db::{ScopedDb, Selection};
+pub use select::ScopedSelect;
 pub use writer::{Admin, Writer, stale};
 
 use crate::db::entities::board;
@@ -136,36 +138,4 @@ pub enum AppFilter {
     On,
     #[doc(hidden)]
     Off,
-}
-
-/// A query over a tenant table already cut to the viewer's scope (see
-/// [`ScopedDb::select_from`]). Add columns, conditions, grouping and joins of other
-/// `ScopedSelect`s; never join a tenant table directly.
-pub struct ScopedSelect(SelectStatement);
-
-impl ScopedSelect {
-    /// The query, for use as a subquery (`FROM (...)`, `EXISTS (...)`) of another scoped query.
-    pub fn into_subquery(self) -> SelectStatement {
-        self.0
-    }
-
-    /// `SELECT ... FROM (self) AS alias`: an outer query whose only source is this scoped one.
-    pub fn nest(self, alias: &str) -> ScopedSelect {
-        let mut outer = Query::select();
-        outer.from_subquery(self.0, Alias::new(alias));
-        ScopedSelect(outer)
-    }
-}
-
-impl std::ops::Deref for ScopedSelect {
-    type Target = SelectStatement;
-    fn deref(&self) -> &SelectStatement {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for ScopedSelect {
-    fn deref_mut(&mut self) -> &mut SelectStatement {
-        &mut self.0
-    }
 }

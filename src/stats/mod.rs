@@ -9,7 +9,13 @@
 //! places those group rows next to the board they belong to, fills in zeros for children with
 //! no rows, and adds the rows up into the total; rates are divisions of two such counts.
 
-mod queries;
+mod activity;
+mod classes;
+mod counts;
+mod coverage;
+mod prevalence;
+mod sql;
+mod vaccination;
 
 use chrono::{Datelike, NaiveDate};
 
@@ -20,7 +26,12 @@ use crate::domain::BoardLevel;
 use crate::error::{AppError, AppResult};
 use crate::scope::Scope;
 
-pub use queries::*;
+pub use activity::{Activity, Interval, MAX_BUCKETS, Series, clinic_activity};
+pub use classes::{Classes, Classification, health_class_distribution};
+pub use counts::{AGE_BANDS, CountBy, Counts, cadre_counts};
+pub use coverage::{Coverage, exam_coverage};
+pub use prevalence::{IcdPrefix, MAX_PREFIXES, Prevalence, condition_prevalence};
+pub use vaccination::{Vaccinated, vaccination_coverage};
 
 /// The board a statistic is about, with its children: the rows of every `byBoard`.
 #[derive(Debug, Clone)]
@@ -118,9 +129,29 @@ impl<T: Tally> Breakdown<T> {
     }
 }
 
+/// One cell per row of `subject`, each `empty`.
+fn cells<T: Clone>(subject: &Subject, empty: T) -> Vec<T> {
+    vec![empty; subject.children.len() + 1]
+}
+
 /// One cell per row of `subject`, all zero.
 fn blank<T: Tally>(subject: &Subject) -> Vec<T> {
-    vec![T::default(); subject.children.len() + 1]
+    cells(subject, T::default())
+}
+
+/// Adds `other` into `sum`, figure by figure.
+fn add_each(sum: &mut [i64], other: &[i64]) {
+    for (a, b) in sum.iter_mut().zip(other) {
+        *a += b;
+    }
+}
+
+/// Adds `other` into `sum`, figure by figure, first growing `sum` to `other`'s length.
+fn add_into(sum: &mut Vec<i64>, other: &[i64]) {
+    if sum.len() < other.len() {
+        sum.resize(other.len(), 0);
+    }
+    add_each(sum, other);
 }
 
 /// `examined / eligible`, 0 when nobody is eligible.

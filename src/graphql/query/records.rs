@@ -3,12 +3,13 @@
 //! `FORBIDDEN`.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{Days, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{Days, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::db::entities::{
     chronic_condition, clinic_visit, consultation, prescription, referral, vaccination,
 };
+use crate::domain::calendar;
 use crate::domain::{ReferralStatus, ReferralUrgency};
 use crate::error::{AppError, AppResult};
 use crate::graphql::page::{self, Page, PageArgs};
@@ -51,9 +52,7 @@ pub struct ReferralFilter {
 
 /// The first instant of `day` in Vietnam (UTC+7), where the clinics are.
 fn start_of_day(field: &str, day: NaiveDate) -> AppResult<chrono::DateTime<Utc>> {
-    FixedOffset::east_opt(7 * 3600)
-        .and_then(|vn| vn.from_local_datetime(&day.and_hms_opt(0, 0, 0)?).single())
-        .map(|t| t.with_timezone(&Utc))
+    calendar::start_of_day(day)
         .ok_or_else(|| AppError::bad_input(field, format!("{field} is out of range")))
 }
 
@@ -74,7 +73,7 @@ impl RecordQuery {
     /// Chronic conditions in the viewer's scope, most recently diagnosed first.
     #[graphql(
         guard = "Clinical",
-        complexity = "super::page_cost(first, last, child_complexity)"
+        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
     )]
     async fn chronic_conditions(
         &self,
@@ -84,19 +83,13 @@ impl RecordQuery {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<ChronicCondition>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let req = request(ctx)?;
+        let args = PageArgs::check(req.config.max_page_size, first, after, last, before)?;
         let query = chronic_condition::Entity::find();
         let order = ChronicCondition::order();
-        page::fetch(
-            ctx,
-            &request(ctx)?.db,
-            query,
-            &order,
-            &args,
-            ChronicCondition,
-        )
-        .await
-        .map(Some)
+        page::fetch(ctx, &req.db, query, &order, &args, ChronicCondition)
+            .await
+            .map(Some)
     }
 
     /// A clinic visit by ID, or null when absent or outside the viewer's scope.
@@ -114,7 +107,7 @@ impl RecordQuery {
     /// Clinic visits in the viewer's scope, most recent first.
     #[graphql(
         guard = "Clinical",
-        complexity = "super::page_cost(first, last, child_complexity)"
+        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
     )]
     async fn clinic_visits(
         &self,
@@ -127,8 +120,8 @@ impl RecordQuery {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<ClinicVisit>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let req = request(ctx)?;
+        let args = PageArgs::check(req.config.max_page_size, first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let mut query = clinic_visit::Entity::find();
         if let Some(code) = &filter.board_code {
@@ -144,7 +137,7 @@ impl RecordQuery {
             query = query.filter(clinic_visit::Column::VisitedAt.lt(end));
         }
         let order = ClinicVisit::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, ClinicVisit)
+        page::fetch(ctx, &req.db, query, &order, &args, ClinicVisit)
             .await
             .map(Some)
     }
@@ -164,7 +157,7 @@ impl RecordQuery {
     /// Prescriptions dispensed in the viewer's scope, newest first.
     #[graphql(
         guard = "Clinical",
-        complexity = "super::page_cost(first, last, child_complexity)"
+        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
     )]
     async fn prescriptions(
         &self,
@@ -174,10 +167,11 @@ impl RecordQuery {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<Prescription>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let req = request(ctx)?;
+        let args = PageArgs::check(req.config.max_page_size, first, after, last, before)?;
         let query = prescription::Entity::find();
         let order = Prescription::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Prescription)
+        page::fetch(ctx, &req.db, query, &order, &args, Prescription)
             .await
             .map(Some)
     }
@@ -197,7 +191,7 @@ impl RecordQuery {
     /// Referrals in the viewer's scope, most recent first.
     #[graphql(
         guard = "Clinical",
-        complexity = "super::page_cost(first, last, child_complexity)"
+        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
     )]
     async fn referrals(
         &self,
@@ -210,8 +204,8 @@ impl RecordQuery {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<Referral>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
         let req = request(ctx)?;
+        let args = PageArgs::check(req.config.max_page_size, first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let mut query = referral::Entity::find();
         if let Some(code) = &filter.board_code {
@@ -230,7 +224,7 @@ impl RecordQuery {
             query = query.filter(referral::Column::Urgency.is_in(urgency));
         }
         let order = Referral::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Referral)
+        page::fetch(ctx, &req.db, query, &order, &args, Referral)
             .await
             .map(Some)
     }
@@ -250,7 +244,7 @@ impl RecordQuery {
     /// Consultations in the viewer's scope, most recent first.
     #[graphql(
         guard = "Clinical",
-        complexity = "super::page_cost(first, last, child_complexity)"
+        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
     )]
     async fn consultations(
         &self,
@@ -260,10 +254,11 @@ impl RecordQuery {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<Consultation>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let req = request(ctx)?;
+        let args = PageArgs::check(req.config.max_page_size, first, after, last, before)?;
         let query = consultation::Entity::find();
         let order = Consultation::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Consultation)
+        page::fetch(ctx, &req.db, query, &order, &args, Consultation)
             .await
             .map(Some)
     }
@@ -283,7 +278,7 @@ impl RecordQuery {
     /// Vaccine doses given in the viewer's scope, most recent first.
     #[graphql(
         guard = "Clinical",
-        complexity = "super::page_cost(first, last, child_complexity)"
+        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
     )]
     async fn vaccinations(
         &self,
@@ -293,10 +288,11 @@ impl RecordQuery {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<Vaccination>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let req = request(ctx)?;
+        let args = PageArgs::check(req.config.max_page_size, first, after, last, before)?;
         let query = vaccination::Entity::find();
         let order = Vaccination::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Vaccination)
+        page::fetch(ctx, &req.db, query, &order, &args, Vaccination)
             .await
             .map(Some)
     }

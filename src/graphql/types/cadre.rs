@@ -142,7 +142,7 @@ impl Cadre {
     /// Health exams, newest first.
     #[graphql(
         guard = "Clinical",
-        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
     )]
     async fn exams(
         &self,
@@ -152,7 +152,8 @@ impl Cadre {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<HealthExam>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let max = request(ctx)?.config.max_page_size;
+        let args = PageArgs::check(max, first, after, last, before)?;
         self.history::<health_exam::Entity, _>(ctx, args, HealthExam)
             .await
             .map(Some)
@@ -161,7 +162,7 @@ impl Cadre {
     /// Chronic conditions, most recently diagnosed first.
     #[graphql(
         guard = "Clinical",
-        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
     )]
     async fn conditions(
         &self,
@@ -171,7 +172,8 @@ impl Cadre {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<ChronicCondition>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let max = request(ctx)?.config.max_page_size;
+        let args = PageArgs::check(max, first, after, last, before)?;
         self.history::<chronic_condition::Entity, _>(ctx, args, ChronicCondition)
             .await
             .map(Some)
@@ -180,7 +182,7 @@ impl Cadre {
     /// Clinic visits, most recent first.
     #[graphql(
         guard = "Clinical",
-        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
     )]
     async fn visits(
         &self,
@@ -190,7 +192,8 @@ impl Cadre {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<ClinicVisit>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let max = request(ctx)?.config.max_page_size;
+        let args = PageArgs::check(max, first, after, last, before)?;
         self.history::<clinic_visit::Entity, _>(ctx, args, ClinicVisit)
             .await
             .map(Some)
@@ -199,7 +202,7 @@ impl Cadre {
     /// Referrals to higher-level hospitals, most recent first.
     #[graphql(
         guard = "Clinical",
-        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
     )]
     async fn referrals(
         &self,
@@ -209,7 +212,8 @@ impl Cadre {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<Referral>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let max = request(ctx)?.config.max_page_size;
+        let args = PageArgs::check(max, first, after, last, before)?;
         self.history::<referral::Entity, _>(ctx, args, Referral)
             .await
             .map(Some)
@@ -218,7 +222,7 @@ impl Cadre {
     /// Expert-council consultations, most recent first.
     #[graphql(
         guard = "Clinical",
-        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
     )]
     async fn consultations(
         &self,
@@ -228,7 +232,8 @@ impl Cadre {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<Consultation>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let max = request(ctx)?.config.max_page_size;
+        let args = PageArgs::check(max, first, after, last, before)?;
         self.history::<consultation::Entity, _>(ctx, args, Consultation)
             .await
             .map(Some)
@@ -237,7 +242,7 @@ impl Cadre {
     /// Vaccine doses, most recent first.
     #[graphql(
         guard = "Clinical",
-        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
+        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
     )]
     async fn vaccinations(
         &self,
@@ -247,7 +252,8 @@ impl Cadre {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<Vaccination>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let max = request(ctx)?.config.max_page_size;
+        let args = PageArgs::check(max, first, after, last, before)?;
         self.history::<vaccination::Entity, _>(ctx, args, Vaccination)
             .await
             .map(Some)
@@ -293,7 +299,7 @@ impl Cadre {
                 req.preload(campaigns.map(CampaignKey)).await?;
             }
         }
-        let max = u64::from(req.config.max_page_size);
+        let max = req.config.max_page_size;
         let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
         prefetch_history::<health_exam::Entity>(req, node.field("exams"), &ids, max).await?;
         prefetch_history::<chronic_condition::Entity>(req, node.field("conditions"), &ids, max)
@@ -363,7 +369,7 @@ async fn prefetch_history<E>(
     req: &crate::graphql::RequestData,
     field: async_graphql::Lookahead<'_>,
     cadres: &[Uuid],
-    max: u64,
+    max: u32,
 ) -> AppResult<()>
 where
     E: History,

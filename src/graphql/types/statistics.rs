@@ -5,7 +5,8 @@
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::Utc;
 
-use crate::error::AppResult;
+use crate::domain::valid::Icd10Prefix;
+use crate::error::{AppError, AppResult};
 use crate::graphql::request;
 use crate::graphql::scalars::Date;
 use crate::graphql::types::Board;
@@ -114,14 +115,19 @@ impl Statistics {
     ) -> AppResult<ConditionPrevalence> {
         let req = request(ctx)?;
         if codes.is_empty() || codes.len() > MAX_PREFIXES {
-            return Err(crate::error::AppError::bad_input(
+            return Err(AppError::bad_input(
                 "codes",
                 format!("give between 1 and {MAX_PREFIXES} codes"),
             ));
         }
         let prefixes = codes
             .iter()
-            .map(|c| IcdPrefix::parse(c))
+            .map(|c| {
+                Icd10Prefix::parse(c).map_err(|e| AppError::bad_input("codes", e))?;
+                // `stats` still takes a prefix type of its own (at most one decimal), so the
+                // code passes its parser too until `condition_prevalence` takes `Icd10Prefix`.
+                IcdPrefix::parse(c)
+            })
             .collect::<AppResult<Vec<_>>>()?;
         let b = stats::condition_prevalence(&req.db, &self.0, &prefixes).await?;
         let cell = |(board, p): (_, stats::Prevalence)| PrevalenceCell {

@@ -15,6 +15,9 @@ macro_rules! domain_enum {
         }
 
         impl $name {
+            /// Every value, in the order declared (the order a breakdown lists them in).
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
             /// The stored (and GraphQL) spelling.
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $value,)+ }
@@ -101,6 +104,9 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role, least privileged first.
+    pub const ALL: &'static [Role] = &[Role::Analyst, Role::Clinician, Role::Admin];
+
     /// The spelling in a token's `role` claim.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -111,13 +117,27 @@ impl Role {
     }
 
     pub fn parse(claim: &str) -> Option<Role> {
-        [Role::Analyst, Role::Clinician, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == claim)
+        Role::ALL.iter().copied().find(|r| r.as_str() == claim)
     }
 
     /// Whether this role may see clinical detail (diagnoses, measurements, classes, ...).
     pub fn reads_clinical(self) -> bool {
         matches!(self, Role::Clinician | Role::Admin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_is_listed_once_in_order_with_its_spelling() {
+        let classes: Vec<_> = CadreClass::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(classes, ["A", "B1", "B2", "C", "D"]);
+        let statuses: Vec<_> = CadreStatus::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(statuses, ["SERVING", "RETIRED", "DECEASED"]);
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(*role));
+        }
     }
 }

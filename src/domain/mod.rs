@@ -1,6 +1,7 @@
 //! Domain vocabulary shared by storage and the API: enumerations with their stored spellings,
-//! and small types that can only hold valid values.
+//! small types that can only hold valid values, and the calendar the boards count days in.
 
+pub mod calendar;
 pub mod columns;
 mod enums;
 mod name;

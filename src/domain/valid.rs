@@ -6,10 +6,13 @@
 //! date in Vietnam (UTC+7), where the boards work, so a record made early in the morning there
 //! is not "in the future".
 
-use chrono::{Datelike, FixedOffset, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{AppError, AppResult};
+
+use super::calendar::earliest_recorded_date;
+pub use super::calendar::today;
 
 /// Every violation found in one input, reported together.
 #[derive(Default)]
@@ -99,15 +102,6 @@ pub fn at_most_chars(s: &str, max: usize) -> Result<(), String> {
     }
 }
 
-/// Today in Vietnam (UTC+7).
-pub fn today() -> NaiveDate {
-    let now = Utc::now();
-    FixedOffset::east_opt(7 * 3600).map_or_else(
-        || now.date_naive(),
-        |tz| now.with_timezone(&tz).date_naive(),
-    )
-}
-
 /// Trimmed, NFC-normalised text of 1..=`max` characters.
 pub fn text(raw: &str, max: usize) -> Result<String, String> {
     let clean: String = raw.trim().nfc().collect();
@@ -170,16 +164,18 @@ impl InsuranceNumber {
     }
 }
 
-/// A date of birth: from 1920-01-01 to 18 years before today.
+/// A date of birth: from 1 January of the earliest recorded year
+/// ([`EARLIEST_RECORDED_YEAR`](super::calendar::EARLIEST_RECORDED_YEAR)) to 18 years before
+/// today.
 pub fn birth_date(date: NaiveDate) -> Result<NaiveDate, String> {
     let today = today();
     let adult = today
         .with_year(today.year() - 18)
         .or_else(|| NaiveDate::from_ymd_opt(today.year() - 18, 2, 28))
         .ok_or("no valid date 18 years ago")?;
-    let earliest = NaiveDate::from_ymd_opt(1920, 1, 1).ok_or("bad earliest date")?;
+    let earliest = earliest_recorded_date();
     if date < earliest {
-        Err("must be 1920-01-01 or later".into())
+        Err(format!("must be {earliest} or later"))
     } else if date > adult {
         Err(format!("must be {adult} or earlier (18 years old)"))
     } else {
@@ -187,13 +183,14 @@ pub fn birth_date(date: NaiveDate) -> Result<NaiveDate, String> {
     }
 }
 
-/// A date that has happened: not after today, not before 1920.
+/// A date that has happened: not after today, not before the earliest recorded year
+/// ([`EARLIEST_RECORDED_YEAR`](super::calendar::EARLIEST_RECORDED_YEAR)).
 pub fn past_date(date: NaiveDate) -> Result<NaiveDate, String> {
-    let earliest = NaiveDate::from_ymd_opt(1920, 1, 1).ok_or("bad earliest date")?;
+    let earliest = earliest_recorded_date();
     if date > today() {
         Err("must not be in the future".into())
     } else if date < earliest {
-        Err("must be 1920-01-01 or later".into())
+        Err(format!("must be {earliest} or later"))
     } else {
         Ok(date)
     }
@@ -255,6 +252,25 @@ pub fn bmi(height_cm: f64, weight_kg: f64) -> f64 {
     (weight_kg / (m * m) * 10.0).round() / 10.0
 }
 
+/// How much of an ICD-10 code `code` (trimmed, upper-case) is: `Some(true)` for a whole code
+/// (`A00`–`Z99` with an optional `.x` of one or two digits), `Some(false)` for only its
+/// beginning (`I`, `I2`), `None` for anything else. The one grammar of [`Icd10`] and
+/// [`Icd10Prefix`].
+fn icd10_shape(code: &str) -> Option<bool> {
+    let (first, rest) = code.as_bytes().split_first()?;
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    let decimals_ok = match &rest[digits..] {
+        [] => true,
+        [b'.', decimals @ ..] => {
+            digits == 2
+                && (1..=2).contains(&decimals.len())
+                && decimals.iter().all(u8::is_ascii_digit)
+        }
+        _ => false,
+    };
+    (first.is_ascii_uppercase() && digits <= 2 && decimals_ok).then_some(digits == 2)
+}
+
 /// An ICD-10 code, `A00`–`Z99` with an optional `.x` suffix (one or two digits), upper-cased.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Icd10(String);
@@ -262,19 +278,7 @@ pub struct Icd10(String);
 impl Icd10 {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let code = raw.trim().to_ascii_uppercase();
-        let b = code.as_bytes();
-        let head = b.len() >= 3
-            && b[0].is_ascii_uppercase()
-            && b[1].is_ascii_digit()
-            && b[2].is_ascii_digit();
-        let tail = match &b.get(3..) {
-            Some([]) => true,
-            Some([b'.', rest @ ..]) => {
-                (1..=2).contains(&rest.len()) && rest.iter().all(u8::is_ascii_digit)
-            }
-            _ => false,
-        };
-        if head && tail {
+        if icd10_shape(&code) == Some(true) {
             Ok(Icd10(code))
         } else {
             Err(format!(
@@ -288,6 +292,32 @@ impl Icd10 {
     }
     pub fn into_inner(self) -> String {
         self.0
+    }
+}
+
+/// An ICD-10 code or its beginning, upper-cased: a letter, then up to two digits, then (after
+/// two) optionally `.` and one or two digits: `I` (any circulatory disease), `I2` (I20–I29),
+/// `I10`, `E11.9`. Parsed, so it carries no `LIKE` wildcard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Icd10Prefix(String);
+
+impl Icd10Prefix {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let code = raw.trim().to_ascii_uppercase();
+        if icd10_shape(&code).is_some() {
+            Ok(Icd10Prefix(code))
+        } else {
+            Err(format!(
+                "{raw:?} is not an ICD-10 code or prefix (such as I10, E11, I2)"
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The `LIKE` pattern of the codes that begin with this prefix.
+    pub fn like_pattern(&self) -> String {
+        format!("{}%", self.0)
     }
 }
 
@@ -352,6 +382,22 @@ mod tests {
         for bad in ["", "I1", "I100", "10I", "I10.", "I10.123", "I10x", "Ì10"] {
             assert!(Icd10::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn icd_prefixes_are_letters_digits_and_a_dot() {
+        for ok in ["I", "I1", "i10", "E11", "E11.9", " I25 ", "I25.10", "A00"] {
+            assert!(Icd10Prefix::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "1", "I%", "I_0", "I100", "I.1", "II", "I1_", "I10%", "I10.", "I10.123", "Ì10",
+        ] {
+            assert!(Icd10Prefix::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Icd10Prefix::parse(" e11 ").map(|p| p.like_pattern()),
+            Ok("E11%".to_owned())
+        );
     }
 
     #[test]

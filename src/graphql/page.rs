@@ -43,34 +43,16 @@ const CURSOR_PREFIX: &str = "k1";
 const SEPARATOR: char = '\u{1f}';
 
 impl PageArgs {
-    /// `first`/`after` only (for lists that do not page backwards).
-    pub fn parse(
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> AppResult<PageArgs> {
-        Self::parse_both(ctx, first, after, None, None)
-    }
-
-    /// `first`/`after` or `last`/`before`; mixing the two directions is bad input.
-    pub fn parse_both(
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> AppResult<PageArgs> {
-        let max = u64::from(super::request(ctx)?.config.max_page_size);
-        Self::check(max, first, after, last, before)
-    }
-
+    /// `first`/`after` or `last`/`before`, checked against `max` (the configured largest page);
+    /// mixing the two directions is bad input.
     pub fn check(
-        max: u64,
+        max: u32,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
     ) -> AppResult<PageArgs> {
+        let max = u64::from(max);
         let backward = last.is_some() || before.is_some();
         if backward && (first.is_some() || after.is_some()) {
             return Err(AppError::bad_input(
@@ -146,6 +128,15 @@ pub fn bad_cursor() -> AppError {
 
 pub fn bad_cursor_in(field: &str) -> AppError {
     AppError::bad_input(field, format!("{field} is not a cursor this API issued"))
+}
+
+/// What a connection costs in the complexity limit: each of its (up to `first` or `last`) rows
+/// costs what its selection costs, plus one for the list itself.
+pub fn cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    let rows = first
+        .or(last)
+        .map_or(DEFAULT_PAGE_SIZE as usize, |n| Ord::max(n, 0) as usize);
+    rows.saturating_mul(child).saturating_add(1)
 }
 
 /// Whether the client selected `totalCount`, so the count query runs only then.

@@ -71,7 +71,7 @@ impl AuditQuery {
     /// Audit events in the viewer's scope, most recent first. Admins only.
     #[graphql(
         guard = "Admin",
-        complexity = "super::page_cost(first, last, child_complexity)"
+        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
     )]
     async fn audit_events(
         &self,
@@ -84,12 +84,13 @@ impl AuditQuery {
         #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
         #[graphql(desc = "Cursor of the event the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<AuditEvent>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let req = request(ctx)?;
+        let args = PageArgs::check(req.config.max_page_size, first, after, last, before)?;
         let query = filter
             .unwrap_or_default()
             .apply(audit_event::Entity::find())?;
         let order = audit_event::Entity::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, AuditEvent)
+        page::fetch(ctx, &req.db, query, &order, &args, AuditEvent)
             .await
             .map(Some)
     }

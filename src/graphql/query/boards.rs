@@ -24,7 +24,7 @@ impl BoardQuery {
     }
 
     /// Boards in the viewer's scope, ordered by code.
-    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::page::cost(first, last, child_complexity)")]
     async fn boards(
         &self,
         ctx: &Context<'_>,
@@ -37,7 +37,7 @@ impl BoardQuery {
     ) -> AppResult<Page<Board>> {
         use board::Column;
         let req = request(ctx)?;
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let args = PageArgs::check(req.config.max_page_size, first, after, last, before)?;
         let mut query = board::Entity::find();
         if let Some(parent) = parent_code {
             query = query.filter(Column::ParentCode.eq(parent));

@@ -99,7 +99,7 @@ impl ExamQuery {
     /// Health exams in the viewer's scope, most recent first.
     #[graphql(
         guard = "Clinical",
-        complexity = "super::page_cost(first, last, child_complexity)"
+        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
     )]
     async fn health_exams(
         &self,
@@ -113,7 +113,7 @@ impl ExamQuery {
         #[graphql(desc = "Cursor of the exam the page ends before.")] before: Option<String>,
     ) -> AppResult<Option<Page<HealthExam>>> {
         let req = request(ctx)?;
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let args = PageArgs::check(req.config.max_page_size, first, after, last, before)?;
         let query = filter
             .unwrap_or_default()
             .apply(req, health_exam::Entity::find())
@@ -142,7 +142,7 @@ impl ExamQuery {
     }
 
     /// Periodic exam campaigns run by boards in the viewer's scope, latest first.
-    #[graphql(complexity = "super::page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::page::cost(first, last, child_complexity)")]
     async fn exam_campaigns(
         &self,
         ctx: &Context<'_>,
@@ -155,7 +155,7 @@ impl ExamQuery {
         #[graphql(desc = "Cursor of the campaign the page ends before.")] before: Option<String>,
     ) -> AppResult<Page<ExamCampaign>> {
         let req = request(ctx)?;
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
+        let args = PageArgs::check(req.config.max_page_size, first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let mut query = exam_campaign::Entity::find();
         if let Some(code) = &filter.board_code {

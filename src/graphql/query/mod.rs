@@ -13,7 +13,6 @@ use sea_orm::sea_query::Condition;
 use uuid::Uuid;
 
 use crate::error::AppResult;
-use crate::graphql::page::DEFAULT_PAGE_SIZE;
 use crate::graphql::types::{ViewerInfo, parse_id};
 use crate::graphql::{RequestData, request};
 use crate::scope::Tenant;
@@ -69,13 +68,4 @@ pub(crate) fn board_subtree<E: Tenant>(req: &RequestData, code: &str) -> Conditi
 /// A condition no row meets.
 pub(crate) fn nothing() -> Condition {
     crate::boards::nothing()
-}
-
-/// What a connection costs in the complexity limit: each of its (up to `first` or `last`) rows
-/// costs what its selection costs, plus one for the list itself.
-pub(crate) fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
-    let rows = first
-        .or(last)
-        .map_or(DEFAULT_PAGE_SIZE as usize, |n| n.max(0) as usize);
-    rows.saturating_mul(child).saturating_add(1)
 }

@@ -3,12 +3,13 @@
 //! `FORBIDDEN`.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{Days, FixedOffset, NaiveDate, TimeZone, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use chrono::{Days, NaiveDate, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
 use crate::db::entities::{
     chronic_condition, clinic_visit, consultation, prescription, referral, vaccination,
 };
+use crate::domain::calendar;
 use crate::domain::{ReferralStatus, ReferralUrgency};
 use crate::error::{AppError, AppResult};
 use crate::graphql::orders::Listed;
@@ -17,7 +18,7 @@ use crate::graphql::scalars::Date;
 use crate::graphql::types::{
     ChronicCondition, ClinicVisit, Consultation, Prescription, Referral, Vaccination,
 };
-use crate::graphql::{Clinical, request};
+use crate::graphql::{Clinical, RequestData, request};
 
 #[derive(Default)]
 pub struct RecordQuery;
@@ -52,253 +53,145 @@ pub struct ReferralFilter {
 
 /// The first instant of `day` in Vietnam (UTC+7), where the clinics are.
 fn start_of_day(field: &str, day: NaiveDate) -> AppResult<chrono::DateTime<Utc>> {
-    FixedOffset::east_opt(7 * 3600)
-        .and_then(|vn| vn.from_local_datetime(&day.and_hms_opt(0, 0, 0)?).single())
-        .map(|t| t.with_timezone(&Utc))
+    calendar::start_of_day(day)
         .ok_or_else(|| AppError::bad_input(field, format!("{field} is out of range")))
 }
 
-#[Object]
-impl RecordQuery {
-    /// A chronic condition by ID, or null when absent or outside the viewer's scope.
-    #[graphql(guard = "Clinical")]
-    async fn chronic_condition(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The record\'s ID.")] id: ID,
-    ) -> AppResult<Option<ChronicCondition>> {
-        Ok(super::by_id::<chronic_condition::Entity>(ctx, &id)
-            .await?
-            .map(ChronicCondition))
-    }
-
-    /// Chronic conditions in the viewer's scope, most recently diagnosed first.
-    #[graphql(
-        guard = "Clinical",
-        complexity = "super::page_cost(first, last, child_complexity)"
-    )]
-    async fn chronic_conditions(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Option<Page<ChronicCondition>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        let query = chronic_condition::Entity::find();
-        let order = chronic_condition::Entity::order();
-        page::fetch(
-            ctx,
-            &request(ctx)?.db,
-            query,
-            &order,
-            &args,
-            ChronicCondition,
-        )
-        .await
-        .map(Some)
-    }
-
-    /// A clinic visit by ID, or null when absent or outside the viewer's scope.
-    #[graphql(guard = "Clinical")]
-    async fn clinic_visit(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The record\'s ID.")] id: ID,
-    ) -> AppResult<Option<ClinicVisit>> {
-        Ok(super::by_id::<clinic_visit::Entity>(ctx, &id)
-            .await?
-            .map(ClinicVisit))
-    }
-
-    /// Clinic visits in the viewer's scope, most recent first.
-    #[graphql(
-        guard = "Clinical",
-        complexity = "super::page_cost(first, last, child_complexity)"
-    )]
-    async fn clinic_visits(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Which visits; all given conditions must hold.")] filter: Option<
-            ClinicVisitFilter,
-        >,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Option<Page<ClinicVisit>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        let req = request(ctx)?;
-        let filter = filter.unwrap_or_default();
-        let mut query = clinic_visit::Entity::find();
-        if let Some(code) = &filter.board_code {
+impl ClinicVisitFilter {
+    fn apply(
+        self,
+        req: &RequestData,
+        mut query: Select<clinic_visit::Entity>,
+    ) -> AppResult<Select<clinic_visit::Entity>> {
+        use clinic_visit::Column;
+        if let Some(code) = &self.board_code {
             query = query.filter(super::board_subtree::<clinic_visit::Entity>(req, code));
         }
-        if let Some(from) = filter.from {
+        if let Some(from) = self.from {
             let from = start_of_day("from", from.0)?;
-            query = query.filter(clinic_visit::Column::VisitedAt.gte(from));
+            query = query.filter(Column::VisitedAt.gte(from));
         }
-        if let Some(to) = filter.to {
+        if let Some(to) = self.to {
             let next = to.0.checked_add_days(Days::new(1));
             let end = start_of_day("to", next.unwrap_or(to.0))?;
-            query = query.filter(clinic_visit::Column::VisitedAt.lt(end));
+            query = query.filter(Column::VisitedAt.lt(end));
         }
-        let order = clinic_visit::Entity::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, ClinicVisit)
-            .await
-            .map(Some)
-    }
-
-    /// A prescription by ID, or null when absent or outside the viewer's scope.
-    #[graphql(guard = "Clinical")]
-    async fn prescription(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The record\'s ID.")] id: ID,
-    ) -> AppResult<Option<Prescription>> {
-        Ok(super::by_id::<prescription::Entity>(ctx, &id)
-            .await?
-            .map(Prescription))
-    }
-
-    /// Prescriptions dispensed in the viewer's scope, newest first.
-    #[graphql(
-        guard = "Clinical",
-        complexity = "super::page_cost(first, last, child_complexity)"
-    )]
-    async fn prescriptions(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Option<Page<Prescription>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        let query = prescription::Entity::find();
-        let order = prescription::Entity::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Prescription)
-            .await
-            .map(Some)
-    }
-
-    /// A referral by ID, or null when absent or outside the viewer's scope.
-    #[graphql(guard = "Clinical")]
-    async fn referral(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The record\'s ID.")] id: ID,
-    ) -> AppResult<Option<Referral>> {
-        Ok(super::by_id::<referral::Entity>(ctx, &id)
-            .await?
-            .map(Referral))
-    }
-
-    /// Referrals in the viewer's scope, most recent first.
-    #[graphql(
-        guard = "Clinical",
-        complexity = "super::page_cost(first, last, child_complexity)"
-    )]
-    async fn referrals(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Which referrals; all given conditions must hold.")] filter: Option<
-            ReferralFilter,
-        >,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Option<Page<Referral>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        let req = request(ctx)?;
-        let filter = filter.unwrap_or_default();
-        let mut query = referral::Entity::find();
-        if let Some(code) = &filter.board_code {
-            query = query.filter(super::board_subtree::<referral::Entity>(req, code));
-        }
-        if let Some(from) = filter.from {
-            query = query.filter(referral::Column::ReferredOn.gte(from.0));
-        }
-        if let Some(to) = filter.to {
-            query = query.filter(referral::Column::ReferredOn.lte(to.0));
-        }
-        if let Some(status) = filter.status {
-            query = query.filter(referral::Column::Status.is_in(status));
-        }
-        if let Some(urgency) = filter.urgency {
-            query = query.filter(referral::Column::Urgency.is_in(urgency));
-        }
-        let order = referral::Entity::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Referral)
-            .await
-            .map(Some)
-    }
-
-    /// A consultation by ID, or null when absent or outside the viewer's scope.
-    #[graphql(guard = "Clinical")]
-    async fn consultation(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The record\'s ID.")] id: ID,
-    ) -> AppResult<Option<Consultation>> {
-        Ok(super::by_id::<consultation::Entity>(ctx, &id)
-            .await?
-            .map(Consultation))
-    }
-
-    /// Consultations in the viewer's scope, most recent first.
-    #[graphql(
-        guard = "Clinical",
-        complexity = "super::page_cost(first, last, child_complexity)"
-    )]
-    async fn consultations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Option<Page<Consultation>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        let query = consultation::Entity::find();
-        let order = consultation::Entity::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Consultation)
-            .await
-            .map(Some)
-    }
-
-    /// A vaccine dose by ID, or null when absent or outside the viewer's scope.
-    #[graphql(guard = "Clinical")]
-    async fn vaccination(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The record\'s ID.")] id: ID,
-    ) -> AppResult<Option<Vaccination>> {
-        Ok(super::by_id::<vaccination::Entity>(ctx, &id)
-            .await?
-            .map(Vaccination))
-    }
-
-    /// Vaccine doses given in the viewer's scope, most recent first.
-    #[graphql(
-        guard = "Clinical",
-        complexity = "super::page_cost(first, last, child_complexity)"
-    )]
-    async fn vaccinations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Option<Page<Vaccination>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        let query = vaccination::Entity::find();
-        let order = vaccination::Entity::order();
-        page::fetch(ctx, &request(ctx)?.db, query, &order, &args, Vaccination)
-            .await
-            .map(Some)
+        Ok(query)
     }
 }
+
+impl ReferralFilter {
+    fn apply(
+        self,
+        req: &RequestData,
+        mut query: Select<referral::Entity>,
+    ) -> AppResult<Select<referral::Entity>> {
+        use referral::Column;
+        if let Some(code) = &self.board_code {
+            query = query.filter(super::board_subtree::<referral::Entity>(req, code));
+        }
+        if let Some(from) = self.from {
+            query = query.filter(Column::ReferredOn.gte(from.0));
+        }
+        if let Some(to) = self.to {
+            query = query.filter(Column::ReferredOn.lte(to.0));
+        }
+        if let Some(status) = self.status {
+            query = query.filter(Column::Status.is_in(status));
+        }
+        if let Some(urgency) = self.urgency {
+            query = query.filter(Column::Urgency.is_in(urgency));
+        }
+        Ok(query)
+    }
+}
+
+/// The `#[Object]` impl of [`RecordQuery`]: for each kind of record, in the order given, a
+/// lookup by ID (`one`) and a list in the viewer's scope (`many`, with an optional `filter`
+/// argument of the given input type, applied by its `apply`), both clinical. One arm, so the
+/// `complexity` expression and the arguments it names share their hygiene.
+macro_rules! record_queries {
+    ($(
+        $(#[doc = $one_doc:tt])+
+        $one:ident,
+        $(#[doc = $many_doc:tt])+
+        $many:ident$(($filter:ty, $filter_doc:tt))?: $entity:ident => $node:ident;
+    )+) => {
+        #[Object]
+        impl RecordQuery {
+            $(
+                $(#[doc = $one_doc])+
+                #[graphql(guard = "Clinical")]
+                async fn $one(
+                    &self,
+                    ctx: &Context<'_>,
+                    #[graphql(desc = "The record\'s ID.")] id: ID,
+                ) -> AppResult<Option<$node>> {
+                    Ok(super::by_id::<$entity::Entity>(ctx, &id).await?.map($node))
+                }
+
+                $(#[doc = $many_doc])+
+                #[graphql(
+                    guard = "Clinical",
+                    complexity = "crate::graphql::page::cost(first, last, child_complexity)"
+                )]
+                async fn $many(
+                    &self,
+                    ctx: &Context<'_>,
+                    $(#[graphql(desc = $filter_doc)] filter: Option<$filter>,)?
+                    #[graphql(desc = "Page size from the start, at most 100 (default 20).")]
+                    first: Option<i32>,
+                    #[graphql(desc = "Cursor of the row the page starts after.")]
+                    after: Option<String>,
+                    #[graphql(desc = "Page size from the end, at most 100.")]
+                    last: Option<i32>,
+                    #[graphql(desc = "Cursor of the row the page ends before.")]
+                    before: Option<String>,
+                ) -> AppResult<Option<Page<$node>>> {
+                    let req = request(ctx)?;
+                    let max = req.config.max_page_size;
+                    let args = PageArgs::check(max, first, after, last, before)?;
+                    let query = $entity::Entity::find();
+                    $(let query = Option::<$filter>::unwrap_or_default(filter).apply(req, query)?;)?
+                    page::fetch(ctx, &req.db, query, &<$entity::Entity as Listed>::order(), &args, $node)
+                        .await
+                        .map(Some)
+                }
+            )+
+        }
+    };
+}
+
+record_queries!(
+    /// A chronic condition by ID, or null when absent or outside the viewer's scope.
+    chronic_condition,
+    /// Chronic conditions in the viewer's scope, most recently diagnosed first.
+    chronic_conditions: chronic_condition => ChronicCondition;
+
+    /// A clinic visit by ID, or null when absent or outside the viewer's scope.
+    clinic_visit,
+    /// Clinic visits in the viewer's scope, most recent first.
+    clinic_visits(ClinicVisitFilter, "Which visits; all given conditions must hold."):
+        clinic_visit => ClinicVisit;
+
+    /// A prescription by ID, or null when absent or outside the viewer's scope.
+    prescription,
+    /// Prescriptions dispensed in the viewer's scope, newest first.
+    prescriptions: prescription => Prescription;
+
+    /// A referral by ID, or null when absent or outside the viewer's scope.
+    referral,
+    /// Referrals in the viewer's scope, most recent first.
+    referrals(ReferralFilter, "Which referrals; all given conditions must hold."):
+        referral => Referral;
+
+    /// A consultation by ID, or null when absent or outside the viewer's scope.
+    consultation,
+    /// Consultations in the viewer's scope, most recent first.
+    consultations: consultation => Consultation;
+
+    /// A vaccine dose by ID, or null when absent or outside the viewer's scope.
+    vaccination,
+    /// Vaccine doses given in the viewer's scope, most recent first.
+    vaccinations: vaccination => Vaccination;
+);

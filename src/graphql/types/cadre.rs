@@ -58,201 +58,136 @@ fn mask(value: &str) -> String {
         .collect()
 }
 
-#[Object]
-impl Cadre {
-    /// The record\'s ID (a UUID v7), stable and never reused.
-    async fn id(&self) -> ID {
-        ID(self.row.id.to_string())
-    }
+/// The `#[Object]` impl of [`Cadre`]: its own fields, then one connection per kind of record
+/// kept on the cadre (`name: entity => node type`), each paged through [`Cadre::history`].
+/// One arm, so the `complexity` expression and the arguments it names share their hygiene.
+macro_rules! cadre_object {
+    ({ $($own:tt)* } $($(#[doc = $doc:tt])+ $name:ident: $entity:path => $node:ident;)+) => {
+        #[Object]
+        impl Cadre {
+            $($own)*
 
-    /// Full name as written, with diacritics (e.g. *Nguyễn Văn An*).
-    async fn full_name(&self) -> &str {
-        &self.row.full_name
-    }
-
-    /// Gender.
-    async fn gender(&self) -> Gender {
-        self.row.gender
-    }
-
-    /// Date of birth.
-    async fn birth_date(&self) -> Date {
-        Date(self.row.birth_date)
-    }
-
-    /// Post held (chức vụ).
-    async fn position(&self) -> Option<&str> {
-        self.row.position.as_deref()
-    }
-
-    /// Agency or unit where the cadre works or worked.
-    async fn workplace(&self) -> Option<&str> {
-        self.row.workplace.as_deref()
-    }
-
-    /// Serving (đương chức), retired (nguyên chức) or deceased.
-    async fn status(&self) -> CadreStatus {
-        self.row.status
-    }
-
-    /// Which committee manages the cadre.
-    async fn management_tier(&self) -> ManagementTier {
-        self.row.management_tier
-    }
-
-    /// National ID (CCCD, 12 digits). Masked to its last four digits except in a clinician's or
-    /// admin's view of this single cadre; null with `FORBIDDEN` for analysts.
-    async fn national_id(&self, ctx: &Context<'_>) -> AppResult<Option<String>> {
-        self.identifier(ctx, &self.row.national_id)
-    }
-
-    /// Health-insurance number, masked like `nationalId`.
-    async fn insurance_number(&self, ctx: &Context<'_>) -> AppResult<Option<String>> {
-        self.identifier(ctx, &self.row.insurance_number)
-    }
-
-    /// Row version, for optimistic concurrency on updates.
-    async fn version(&self) -> i32 {
-        self.row.version
-    }
-
-    /// The board that keeps this cadre's record.
-    async fn board(&self, ctx: &Context<'_>) -> AppResult<Board> {
-        Board::owning(ctx, &self.row.board_code).await
-    }
-
-    /// Date of the most recent health exam; null if never examined. Open to analysts like the
-    /// rest of the directory: when a cadre was examined is coverage, not clinical detail (the
-    /// exam itself is `latestExam`).
-    async fn last_exam_on(&self) -> Option<Date> {
-        self.row.last_exam_on.map(Date)
-    }
-
-    /// The most recent health exam, by date.
-    #[graphql(guard = "Clinical")]
-    async fn latest_exam(&self, ctx: &Context<'_>) -> AppResult<Option<HealthExam>> {
-        let req = request(ctx)?;
-        Ok(req
-            .loader
-            .load_one(LatestExamKey(self.row.id))
-            .await?
-            .map(HealthExam))
-    }
-
-    /// Health exams, newest first.
-    #[graphql(
-        guard = "Clinical",
-        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
-    )]
-    async fn exams(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Option<Page<HealthExam>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        self.history::<health_exam::Entity, _>(ctx, args, HealthExam)
-            .await
-            .map(Some)
-    }
-
-    /// Chronic conditions, most recently diagnosed first.
-    #[graphql(
-        guard = "Clinical",
-        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
-    )]
-    async fn conditions(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Option<Page<ChronicCondition>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        self.history::<chronic_condition::Entity, _>(ctx, args, ChronicCondition)
-            .await
-            .map(Some)
-    }
-
-    /// Clinic visits, most recent first.
-    #[graphql(
-        guard = "Clinical",
-        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
-    )]
-    async fn visits(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Option<Page<ClinicVisit>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        self.history::<clinic_visit::Entity, _>(ctx, args, ClinicVisit)
-            .await
-            .map(Some)
-    }
-
-    /// Referrals to higher-level hospitals, most recent first.
-    #[graphql(
-        guard = "Clinical",
-        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
-    )]
-    async fn referrals(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Option<Page<Referral>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        self.history::<referral::Entity, _>(ctx, args, Referral)
-            .await
-            .map(Some)
-    }
-
-    /// Expert-council consultations, most recent first.
-    #[graphql(
-        guard = "Clinical",
-        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
-    )]
-    async fn consultations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Option<Page<Consultation>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        self.history::<consultation::Entity, _>(ctx, args, Consultation)
-            .await
-            .map(Some)
-    }
-
-    /// Vaccine doses, most recent first.
-    #[graphql(
-        guard = "Clinical",
-        complexity = "crate::graphql::query::page_cost(first, last, child_complexity)"
-    )]
-    async fn vaccinations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the row the page ends before.")] before: Option<String>,
-    ) -> AppResult<Option<Page<Vaccination>>> {
-        let args = PageArgs::parse_both(ctx, first, after, last, before)?;
-        self.history::<vaccination::Entity, _>(ctx, args, Vaccination)
-            .await
-            .map(Some)
-    }
+            $(
+                $(#[doc = $doc])+
+                #[graphql(
+                    guard = "Clinical",
+                    complexity = "crate::graphql::page::cost(first, last, child_complexity)"
+                )]
+                async fn $name(
+                    &self,
+                    ctx: &Context<'_>,
+                    #[graphql(desc = "Page size from the start, at most 100 (default 20).")]
+                    first: Option<i32>,
+                    #[graphql(desc = "Cursor of the row the page starts after.")]
+                    after: Option<String>,
+                    #[graphql(desc = "Page size from the end, at most 100.")]
+                    last: Option<i32>,
+                    #[graphql(desc = "Cursor of the row the page ends before.")]
+                    before: Option<String>,
+                ) -> AppResult<Option<Page<$node>>> {
+                    let max = request(ctx)?.config.max_page_size;
+                    let args = PageArgs::check(max, first, after, last, before)?;
+                    self.history::<$entity, _>(ctx, args, $node).await.map(Some)
+                }
+            )+
+        }
+    };
 }
+
+cadre_object!(
+    {
+        /// The record\'s ID (a UUID v7), stable and never reused.
+        async fn id(&self) -> ID {
+            ID(self.row.id.to_string())
+        }
+
+        /// Full name as written, with diacritics (e.g. *Nguyễn Văn An*).
+        async fn full_name(&self) -> &str {
+            &self.row.full_name
+        }
+
+        /// Gender.
+        async fn gender(&self) -> Gender {
+            self.row.gender
+        }
+
+        /// Date of birth.
+        async fn birth_date(&self) -> Date {
+            Date(self.row.birth_date)
+        }
+
+        /// Post held (chức vụ).
+        async fn position(&self) -> Option<&str> {
+            self.row.position.as_deref()
+        }
+
+        /// Agency or unit where the cadre works or worked.
+        async fn workplace(&self) -> Option<&str> {
+            self.row.workplace.as_deref()
+        }
+
+        /// Serving (đương chức), retired (nguyên chức) or deceased.
+        async fn status(&self) -> CadreStatus {
+            self.row.status
+        }
+
+        /// Which committee manages the cadre.
+        async fn management_tier(&self) -> ManagementTier {
+            self.row.management_tier
+        }
+
+        /// National ID (CCCD, 12 digits). Masked to its last four digits except in a clinician's or
+        /// admin's view of this single cadre; null with `FORBIDDEN` for analysts.
+        async fn national_id(&self, ctx: &Context<'_>) -> AppResult<Option<String>> {
+            self.identifier(ctx, &self.row.national_id)
+        }
+
+        /// Health-insurance number, masked like `nationalId`.
+        async fn insurance_number(&self, ctx: &Context<'_>) -> AppResult<Option<String>> {
+            self.identifier(ctx, &self.row.insurance_number)
+        }
+
+        /// Row version, for optimistic concurrency on updates.
+        async fn version(&self) -> i32 {
+            self.row.version
+        }
+
+        /// The board that keeps this cadre's record.
+        async fn board(&self, ctx: &Context<'_>) -> AppResult<Board> {
+            Board::owning(ctx, &self.row.board_code).await
+        }
+
+        /// Date of the most recent health exam; null if never examined. Open to analysts like the
+        /// rest of the directory: when a cadre was examined is coverage, not clinical detail (the
+        /// exam itself is `latestExam`).
+        async fn last_exam_on(&self) -> Option<Date> {
+            self.row.last_exam_on.map(Date)
+        }
+
+        /// The most recent health exam, by date.
+        #[graphql(guard = "Clinical")]
+        async fn latest_exam(&self, ctx: &Context<'_>) -> AppResult<Option<HealthExam>> {
+            let req = request(ctx)?;
+            Ok(req
+                .loader
+                .load_one(LatestExamKey(self.row.id))
+                .await?
+                .map(HealthExam))
+        }
+    }
+    /// Health exams, newest first.
+    exams: health_exam::Entity => HealthExam;
+    /// Chronic conditions, most recently diagnosed first.
+    conditions: chronic_condition::Entity => ChronicCondition;
+    /// Clinic visits, most recent first.
+    visits: clinic_visit::Entity => ClinicVisit;
+    /// Referrals to higher-level hospitals, most recent first.
+    referrals: referral::Entity => Referral;
+    /// Expert-council consultations, most recent first.
+    consultations: consultation::Entity => Consultation;
+    /// Vaccine doses, most recent first.
+    vaccinations: vaccination::Entity => Vaccination;
+);
 
 impl Cadre {
     /// Loads, in one statement per field, what the selection `node` (a cadre's, in a list)
@@ -293,7 +228,7 @@ impl Cadre {
                 req.preload(campaigns.map(CampaignKey)).await?;
             }
         }
-        let max = u64::from(req.config.max_page_size);
+        let max = req.config.max_page_size;
         let ids: Vec<Uuid> = rows.iter().map(|c| c.id).collect();
         prefetch_history::<health_exam::Entity>(req, node.field("exams"), &ids, max).await?;
         prefetch_history::<chronic_condition::Entity>(req, node.field("conditions"), &ids, max)
@@ -369,7 +304,7 @@ async fn prefetch_history<E>(
     req: &crate::graphql::RequestData,
     field: async_graphql::Lookahead<'_>,
     cadres: &[Uuid],
-    max: u64,
+    max: u32,
 ) -> AppResult<()>
 where
     E: History,

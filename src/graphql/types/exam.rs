@@ -1,4 +1,4 @@
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID};
 
 use crate::db::entities::health_exam;
 use crate::domain::{CadreClass, ExamKind, GeneralClass};
@@ -7,8 +7,8 @@ use crate::graphql::loaders::CampaignKey;
 use crate::graphql::request;
 use crate::graphql::scalars::Date;
 
+use super::ExamCampaign;
 use super::records::codes;
-use super::{Board, Cadre, ExamCampaign};
 
 /// A health exam (khám sức khỏe): vitals, labs, diagnoses and the two health classifications.
 /// Clinical detail: only clinicians and admins reach it.
@@ -30,137 +30,123 @@ impl HealthExam {
     }
 }
 
-#[Object]
-impl HealthExam {
-    /// The record\'s ID (a UUID v7), stable and never reused.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-
+tenant_object!(HealthExam {
     /// The board that recorded the exam (the cadre's board).
-    async fn board(&self, ctx: &Context<'_>) -> AppResult<Board> {
-        Board::owning(ctx, &self.0.board_code).await
-    }
-
+    board;
     /// The cadre examined.
-    async fn cadre(&self, ctx: &Context<'_>) -> AppResult<Cadre> {
-        Cadre::of(ctx, self.0.cadre_id).await
-    }
+    cadre;
+    {
+        /// ID of the periodic campaign this exam belongs to. Null when there is none, or when the
+        /// viewer cannot see the campaign, exactly as `campaign`: an ID is part of what lies above
+        /// the viewer's scope.
+        async fn campaign_id(&self, ctx: &Context<'_>) -> AppResult<Option<ID>> {
+            Ok(self
+                .visible_campaign(ctx)
+                .await?
+                .map(|c| ID(c.0.id.to_string())))
+        }
 
-    /// ID of the periodic campaign this exam belongs to. Null when there is none, or when the
-    /// viewer cannot see the campaign, exactly as `campaign`: an ID is part of what lies above
-    /// the viewer's scope.
-    async fn campaign_id(&self, ctx: &Context<'_>) -> AppResult<Option<ID>> {
-        Ok(self
-            .visible_campaign(ctx)
-            .await?
-            .map(|c| ID(c.0.id.to_string())))
-    }
+        /// The periodic campaign this exam belongs to. Null when there is none, or when the
+        /// campaign was run by a board above the viewer's (a district sees its exams in a
+        /// provincial campaign, not the campaign itself) or by one the cadre has left.
+        async fn campaign(&self, ctx: &Context<'_>) -> AppResult<Option<ExamCampaign>> {
+            self.visible_campaign(ctx).await
+        }
 
-    /// The periodic campaign this exam belongs to. Null when there is none, or when the
-    /// campaign was run by a board above the viewer's (a district sees its exams in a
-    /// provincial campaign, not the campaign itself) or by one the cadre has left.
-    async fn campaign(&self, ctx: &Context<'_>) -> AppResult<Option<ExamCampaign>> {
-        self.visible_campaign(ctx).await
-    }
+        /// Date of the exam.
+        async fn examined_on(&self) -> Date {
+            Date(self.0.examined_on)
+        }
 
-    /// Date of the exam.
-    async fn examined_on(&self) -> Date {
-        Date(self.0.examined_on)
-    }
+        /// Where the exam took place.
+        async fn facility(&self) -> Option<&str> {
+            self.0.facility.as_deref()
+        }
 
-    /// Where the exam took place.
-    async fn facility(&self) -> Option<&str> {
-        self.0.facility.as_deref()
-    }
+        /// Periodic (campaign), routine or specialist.
+        async fn kind(&self) -> ExamKind {
+            self.0.kind
+        }
 
-    /// Periodic (campaign), routine or specialist.
-    async fn kind(&self) -> ExamKind {
-        self.0.kind
-    }
+        /// Height in centimetres.
+        async fn height_cm(&self) -> Option<f64> {
+            self.0.height_cm
+        }
 
-    /// Height in centimetres.
-    async fn height_cm(&self) -> Option<f64> {
-        self.0.height_cm
-    }
+        /// Weight in kilograms.
+        async fn weight_kg(&self) -> Option<f64> {
+            self.0.weight_kg
+        }
 
-    /// Weight in kilograms.
-    async fn weight_kg(&self) -> Option<f64> {
-        self.0.weight_kg
-    }
+        /// Body-mass index, derived from height and weight.
+        async fn bmi(&self) -> Option<f64> {
+            self.0.bmi
+        }
 
-    /// Body-mass index, derived from height and weight.
-    async fn bmi(&self) -> Option<f64> {
-        self.0.bmi
-    }
+        /// Systolic blood pressure, mmHg.
+        async fn systolic_mmhg(&self) -> Option<i32> {
+            self.0.systolic_mmhg
+        }
 
-    /// Systolic blood pressure, mmHg.
-    async fn systolic_mmhg(&self) -> Option<i32> {
-        self.0.systolic_mmhg
-    }
+        /// Diastolic blood pressure, mmHg.
+        async fn diastolic_mmhg(&self) -> Option<i32> {
+            self.0.diastolic_mmhg
+        }
 
-    /// Diastolic blood pressure, mmHg.
-    async fn diastolic_mmhg(&self) -> Option<i32> {
-        self.0.diastolic_mmhg
-    }
+        /// Pulse, beats per minute.
+        async fn pulse_bpm(&self) -> Option<i32> {
+            self.0.pulse_bpm
+        }
 
-    /// Pulse, beats per minute.
-    async fn pulse_bpm(&self) -> Option<i32> {
-        self.0.pulse_bpm
-    }
+        /// Fasting plasma glucose, mmol/L.
+        async fn glucose_mmol_l(&self) -> Option<f64> {
+            self.0.glucose_mmol_l
+        }
 
-    /// Fasting plasma glucose, mmol/L.
-    async fn glucose_mmol_l(&self) -> Option<f64> {
-        self.0.glucose_mmol_l
-    }
+        /// Glycated haemoglobin (HbA1c), percent.
+        async fn hba1c_percent(&self) -> Option<f64> {
+            self.0.hba1c_percent
+        }
 
-    /// Glycated haemoglobin (HbA1c), percent.
-    async fn hba1c_percent(&self) -> Option<f64> {
-        self.0.hba1c_percent
-    }
+        /// Total cholesterol, mmol/L.
+        async fn cholesterol_mmol_l(&self) -> Option<f64> {
+            self.0.cholesterol_mmol_l
+        }
 
-    /// Total cholesterol, mmol/L.
-    async fn cholesterol_mmol_l(&self) -> Option<f64> {
-        self.0.cholesterol_mmol_l
-    }
+        /// Triglycerides, mmol/L.
+        async fn triglycerides_mmol_l(&self) -> Option<f64> {
+            self.0.triglycerides_mmol_l
+        }
 
-    /// Triglycerides, mmol/L.
-    async fn triglycerides_mmol_l(&self) -> Option<f64> {
-        self.0.triglycerides_mmol_l
-    }
+        /// Serum creatinine, µmol/L.
+        async fn creatinine_umol_l(&self) -> Option<f64> {
+            self.0.creatinine_umol_l
+        }
 
-    /// Serum creatinine, µmol/L.
-    async fn creatinine_umol_l(&self) -> Option<f64> {
-        self.0.creatinine_umol_l
-    }
+        /// ICD-10 diagnoses made at the exam.
+        async fn diagnoses(&self) -> Vec<&str> {
+            codes(&self.0.diagnoses)
+        }
 
-    /// ICD-10 diagnoses made at the exam.
-    async fn diagnoses(&self) -> Vec<&str> {
-        codes(&self.0.diagnoses)
-    }
+        /// Cadre health class A–D (Decision 1266/QĐ-BYT).
+        async fn cadre_class(&self) -> Option<CadreClass> {
+            self.0.cadre_class
+        }
 
-    /// Cadre health class A–D (Decision 1266/QĐ-BYT).
-    async fn cadre_class(&self) -> Option<CadreClass> {
-        self.0.cadre_class
-    }
+        /// General health class I–V.
+        async fn general_class(&self) -> Option<GeneralClass> {
+            self.0.general_class
+        }
 
-    /// General health class I–V.
-    async fn general_class(&self) -> Option<GeneralClass> {
-        self.0.general_class
-    }
+        /// The physician's conclusion.
+        async fn conclusion(&self) -> Option<&str> {
+            self.0.conclusion.as_deref()
+        }
 
-    /// The physician's conclusion.
-    async fn conclusion(&self) -> Option<&str> {
-        self.0.conclusion.as_deref()
+        /// Physician who signed the exam.
+        async fn physician(&self) -> Option<&str> {
+            self.0.physician.as_deref()
+        }
     }
-
-    /// Physician who signed the exam.
-    async fn physician(&self) -> Option<&str> {
-        self.0.physician.as_deref()
-    }
-
-    /// Row version, for optimistic concurrency on updates.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-}
+    version;
+});

@@ -1,6 +1,64 @@
 //! GraphQL object types. They wrap entity rows and decide what each field shows to whom.
 //! Every type that carries tenant data has an `id` and a `board` (the owning board).
 
+/// The `#[Object]` impl of a type wrapping a row a board keeps (`.0`, with `id`, `board_code`
+/// and, for the fields asked for, `cadre_id` and `version`), its fields in the order the
+/// schema lists them: `id` always first, then in the order given:
+///
+/// - `/// doc` `board;` the owning board, with the type's own doc string;
+/// - `/// doc` `cadre;` the cadre the record is kept on, with the type's own doc string;
+/// - `version;` the row version;
+/// - `{ ... }` the type's own fields, as in any `#[Object]` impl.
+macro_rules! tenant_object {
+    ($ty:ident { $($items:tt)* }) => {
+        tenant_object!(@fields $ty [
+            /// The record\'s ID (a UUID v7), stable and never reused.
+            async fn id(&self) -> async_graphql::ID {
+                async_graphql::ID(self.0.id.to_string())
+            }
+        ] $($items)*);
+    };
+    (@fields $ty:ident [$($done:tt)*] $(#[doc = $doc:tt])+ board; $($rest:tt)*) => {
+        tenant_object!(@fields $ty [$($done)*
+            $(#[doc = $doc])+
+            async fn board(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> $crate::error::AppResult<$crate::graphql::types::Board> {
+                $crate::graphql::types::Board::owning(ctx, &self.0.board_code).await
+            }
+        ] $($rest)*);
+    };
+    (@fields $ty:ident [$($done:tt)*] $(#[doc = $doc:tt])+ cadre; $($rest:tt)*) => {
+        tenant_object!(@fields $ty [$($done)*
+            $(#[doc = $doc])+
+            async fn cadre(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> $crate::error::AppResult<$crate::graphql::types::Cadre> {
+                $crate::graphql::types::Cadre::of(ctx, self.0.cadre_id).await
+            }
+        ] $($rest)*);
+    };
+    (@fields $ty:ident [$($done:tt)*] version; $($rest:tt)*) => {
+        tenant_object!(@fields $ty [$($done)*
+            /// Row version, for optimistic concurrency on updates.
+            async fn version(&self) -> i32 {
+                self.0.version
+            }
+        ] $($rest)*);
+    };
+    (@fields $ty:ident [$($done:tt)*] { $($own:tt)* } $($rest:tt)*) => {
+        tenant_object!(@fields $ty [$($done)* $($own)*] $($rest)*);
+    };
+    (@fields $ty:ident [$($done:tt)*]) => {
+        #[async_graphql::Object]
+        impl $ty {
+            $($done)*
+        }
+    };
+}
+
 mod audit;
 mod board;
 mod cadre;

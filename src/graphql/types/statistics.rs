@@ -2,10 +2,12 @@
 //!
 //! The figures come from `stats/`; these types only name them for the API.
 
-use async_graphql::{Context, Enum, Object, SimpleObject};
+use async_graphql::{Context, Enum, Object, OutputType, SimpleObject};
 use chrono::Utc;
 
-use crate::error::AppResult;
+use crate::db::entities::board;
+use crate::domain::valid::Icd10Prefix;
+use crate::error::{AppError, AppResult};
 use crate::graphql::request;
 use crate::graphql::scalars::Date;
 use crate::graphql::types::Board;
@@ -62,13 +64,10 @@ impl Statistics {
         ctx: &Context<'_>,
         year: i32,
         round: Option<i32>,
-    ) -> AppResult<ExamCoverage> {
+    ) -> AppResult<ByBoard<CoverageCell>> {
         let req = request(ctx)?;
         let b = stats::exam_coverage(&req.db, &self.0, year, round).await?;
-        Ok(ExamCoverage {
-            total: coverage_cell(b.total),
-            by_board: b.by_board.into_iter().map(coverage_cell).collect(),
-        })
+        Ok(ByBoard::of(b, coverage_cell))
     }
 
     /// Cadres per health class, from each cadre's latest exam in `year` that records the class
@@ -78,7 +77,7 @@ impl Statistics {
         ctx: &Context<'_>,
         year: i32,
         classification: Classification,
-    ) -> AppResult<HealthClassDistribution> {
+    ) -> AppResult<ByBoard<ClassCell>> {
         let req = request(ctx)?;
         let kind = match classification {
             Classification::Cadre => stats::Classification::Cadre,
@@ -99,10 +98,7 @@ impl Statistics {
             classified: c.counts.iter().sum(),
             unclassified: c.unclassified,
         };
-        Ok(HealthClassDistribution {
-            total: cell(b.total),
-            by_board: b.by_board.into_iter().map(cell).collect(),
-        })
+        Ok(ByBoard::of(b, cell))
     }
 
     /// Living cadres with an active chronic condition under each ICD-10 prefix (`I10`, `E11`,
@@ -111,17 +107,22 @@ impl Statistics {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "ICD-10 codes or prefixes, at most 20.")] codes: Vec<String>,
-    ) -> AppResult<ConditionPrevalence> {
+    ) -> AppResult<ByBoard<PrevalenceCell>> {
         let req = request(ctx)?;
         if codes.is_empty() || codes.len() > MAX_PREFIXES {
-            return Err(crate::error::AppError::bad_input(
+            return Err(AppError::bad_input(
                 "codes",
                 format!("give between 1 and {MAX_PREFIXES} codes"),
             ));
         }
         let prefixes = codes
             .iter()
-            .map(|c| IcdPrefix::parse(c))
+            .map(|c| {
+                Icd10Prefix::parse(c).map_err(|e| AppError::bad_input("codes", e))?;
+                // `stats` still takes a prefix type of its own (at most one decimal), so the
+                // code passes its parser too until `condition_prevalence` takes `Icd10Prefix`.
+                IcdPrefix::parse(c)
+            })
             .collect::<AppResult<Vec<_>>>()?;
         let b = stats::condition_prevalence(&req.db, &self.0, &prefixes).await?;
         let cell = |(board, p): (_, stats::Prevalence)| PrevalenceCell {
@@ -137,10 +138,7 @@ impl Statistics {
                 })
                 .collect(),
         };
-        Ok(ConditionPrevalence {
-            total: cell(b.total),
-            by_board: b.by_board.into_iter().map(cell).collect(),
-        })
+        Ok(ByBoard::of(b, cell))
     }
 
     /// Clinic visits, prescriptions dispensed at them and referrals, from `from` to `to`
@@ -153,7 +151,7 @@ impl Statistics {
         from: Date,
         to: Date,
         interval: Interval,
-    ) -> AppResult<ClinicActivity> {
+    ) -> AppResult<ByBoard<ActivityCell>> {
         let req = request(ctx)?;
         let interval = match interval {
             Interval::Day => stats::Interval::Day,
@@ -184,10 +182,7 @@ impl Statistics {
                     .collect(),
             }
         };
-        Ok(ClinicActivity {
-            total: cell(b.total),
-            by_board: b.by_board.into_iter().map(cell).collect(),
-        })
+        Ok(ByBoard::of(b, cell))
     }
 
     /// Living cadres who have had at least dose 1, 2 and 3 of `vaccine` (e.g. `COVID-19`).
@@ -195,7 +190,7 @@ impl Statistics {
         &self,
         ctx: &Context<'_>,
         vaccine: String,
-    ) -> AppResult<VaccinationCoverage> {
+    ) -> AppResult<ByBoard<VaccinationCell>> {
         let req = request(ctx)?;
         let b = stats::vaccination_coverage(&req.db, &self.0, vaccine.trim()).await?;
         let cell = |(board, v): (_, stats::Vaccinated)| VaccinationCell {
@@ -212,10 +207,7 @@ impl Statistics {
                 })
                 .collect(),
         };
-        Ok(VaccinationCoverage {
-            total: cell(b.total),
-            by_board: b.by_board.into_iter().map(cell).collect(),
-        })
+        Ok(ByBoard::of(b, cell))
     }
 
     /// Every cadre (deceased included) counted by status, management tier, gender or age band.
@@ -225,7 +217,7 @@ impl Statistics {
         by: CadreCountBy,
         #[graphql(desc = "The day ages are taken on (AGE_BAND); today (UTC) by default.")]
         as_of: Option<Date>,
-    ) -> AppResult<CadreCounts> {
+    ) -> AppResult<ByBoard<CountCell>> {
         let req = request(ctx)?;
         let by = match by {
             CadreCountBy::Status => stats::CountBy::Status,
@@ -248,26 +240,42 @@ impl Statistics {
                 })
                 .collect(),
         };
-        Ok(CadreCounts {
-            total: cell(b.total),
-            by_board: b.by_board.into_iter().map(cell).collect(),
-        })
+        Ok(ByBoard::of(b, cell))
     }
 }
 
-fn coverage_cell((board, c): (crate::db::entities::board::Model, stats::Coverage)) -> CoverageCell {
+// A figure for the whole board (`total`) and for each row of `byBoard`: one GraphQL type per
+// kind of cell, named as the statistic. (A doc comment here would become every one of those
+// types' description in the schema.)
+#[derive(SimpleObject)]
+#[graphql(concrete(name = "ExamCoverage", params(CoverageCell)))]
+#[graphql(concrete(name = "HealthClassDistribution", params(ClassCell)))]
+#[graphql(concrete(name = "ConditionPrevalence", params(PrevalenceCell)))]
+#[graphql(concrete(name = "ClinicActivity", params(ActivityCell)))]
+#[graphql(concrete(name = "VaccinationCoverage", params(VaccinationCell)))]
+#[graphql(concrete(name = "CadreCounts", params(CountCell)))]
+pub struct ByBoard<C: OutputType> {
+    pub total: C,
+    pub by_board: Vec<C>,
+}
+
+impl<C: OutputType> ByBoard<C> {
+    /// Each row of `figures` (and its total) made a cell by `cell`.
+    fn of<T>(figures: stats::Breakdown<T>, cell: impl Fn((board::Model, T)) -> C) -> Self {
+        ByBoard {
+            total: cell(figures.total),
+            by_board: figures.by_board.into_iter().map(cell).collect(),
+        }
+    }
+}
+
+fn coverage_cell((board, c): (board::Model, stats::Coverage)) -> CoverageCell {
     CoverageCell {
         board: Board(board),
         eligible: c.eligible,
         examined: c.examined,
         rate: rate(c.examined, c.eligible),
     }
-}
-
-#[derive(SimpleObject)]
-pub struct ExamCoverage {
-    pub total: CoverageCell,
-    pub by_board: Vec<CoverageCell>,
 }
 
 #[derive(SimpleObject)]
@@ -279,12 +287,6 @@ pub struct CoverageCell {
     pub examined: i64,
     /// `examined / eligible`, 0 when nobody is eligible.
     pub rate: f64,
-}
-
-#[derive(SimpleObject)]
-pub struct HealthClassDistribution {
-    pub total: ClassCell,
-    pub by_board: Vec<ClassCell>,
 }
 
 #[derive(SimpleObject)]
@@ -302,12 +304,6 @@ pub struct ClassCell {
 pub struct ClassCount {
     pub class: String,
     pub cadres: i64,
-}
-
-#[derive(SimpleObject)]
-pub struct ConditionPrevalence {
-    pub total: PrevalenceCell,
-    pub by_board: Vec<PrevalenceCell>,
 }
 
 #[derive(SimpleObject)]
@@ -329,12 +325,6 @@ pub struct ConditionCount {
 }
 
 #[derive(SimpleObject)]
-pub struct ClinicActivity {
-    pub total: ActivityCell,
-    pub by_board: Vec<ActivityCell>,
-}
-
-#[derive(SimpleObject)]
 pub struct ActivityCell {
     pub board: Board,
     pub visits: i64,
@@ -353,12 +343,6 @@ pub struct ActivityBucket {
 }
 
 #[derive(SimpleObject)]
-pub struct VaccinationCoverage {
-    pub total: VaccinationCell,
-    pub by_board: Vec<VaccinationCell>,
-}
-
-#[derive(SimpleObject)]
 pub struct VaccinationCell {
     pub board: Board,
     /// Living cadres: the denominator of every rate.
@@ -373,12 +357,6 @@ pub struct DoseCount {
     /// Living cadres who have had at least this dose.
     pub cadres: i64,
     pub rate: f64,
-}
-
-#[derive(SimpleObject)]
-pub struct CadreCounts {
-    pub total: CountCell,
-    pub by_board: Vec<CountCell>,
 }
 
 #[derive(SimpleObject)]

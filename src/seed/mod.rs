@@ -48,7 +48,7 @@ mod plan;
 
 use std::ops::RangeInclusive;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -61,6 +61,7 @@ use crate::db::entities::{
     board, cadre, campaign_enrolment, chronic_condition, clinic_visit, consultation, exam_campaign,
     health_exam, prescription, referral, vaccination,
 };
+use crate::domain::calendar;
 
 pub use plan::Scale;
 use plan::{NGHE_AN, Plan, SEED, Tree};
@@ -219,9 +220,10 @@ fn day_between(rng: &mut impl Rng, years: RangeInclusive<i32>) -> NaiveDate {
     day_in(rng, year, 1..=12)
 }
 
-/// Midnight in Vietnam (UTC+7) of `day`, in UTC.
+/// Midnight in Vietnam (UTC+7) of `day`, in UTC. Seeded days are recent, far from the edge
+/// where `start_of_day` has no answer.
 fn midnight(day: NaiveDate) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)) - Duration::hours(7)
+    calendar::start_of_day(day).unwrap_or_default()
 }
 
 /// `yes` with probability `p`, else `no`.

@@ -23,6 +23,7 @@ use crate::auth::Viewer;
 use crate::boards::BoardTree;
 use crate::db::entities::board;
 use crate::domain::BoardLevel;
+use crate::domain::calendar::{EARLIEST_STATISTICS_YEAR, LATEST_STATISTICS_YEAR};
 use crate::error::{AppError, AppResult};
 use crate::scope::Scope;
 
@@ -30,7 +31,7 @@ pub use activity::{Activity, Interval, MAX_BUCKETS, Series, clinic_activity};
 pub use classes::{Classes, Classification, health_class_distribution};
 pub use counts::{AGE_BANDS, CountBy, Counts, cadre_counts};
 pub use coverage::{Coverage, exam_coverage};
-pub use prevalence::{IcdPrefix, MAX_PREFIXES, Prevalence, condition_prevalence};
+pub use prevalence::{MAX_PREFIXES, Prevalence, condition_prevalence};
 pub use vaccination::{Vaccinated, vaccination_coverage};
 
 /// The board a statistic is about, with its children: the rows of every `byBoard`.
@@ -171,9 +172,17 @@ fn years_before(day: NaiveDate, years: i32) -> NaiveDate {
         .unwrap_or(day)
 }
 
-/// 1 January of `year`; years outside 1900–2200 are bad input.
+/// 1 January of `year`. A statistic's year lies in the statistics' bounds; the year after the
+/// last one is allowed too, as the end of that year.
 fn first_of_year(year: i32) -> AppResult<NaiveDate> {
     NaiveDate::from_ymd_opt(year, 1, 1)
-        .filter(|_| (1900..=2201).contains(&year))
-        .ok_or_else(|| AppError::bad_input("year", "year must be between 1900 and 2200"))
+        .filter(|_| (EARLIEST_STATISTICS_YEAR..=LATEST_STATISTICS_YEAR + 1).contains(&year))
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "year",
+                format!(
+                    "year must be between {EARLIEST_STATISTICS_YEAR} and {LATEST_STATISTICS_YEAR}"
+                ),
+            )
+        })
 }

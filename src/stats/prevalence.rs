@@ -6,7 +6,8 @@ use super::sql::{col, count_all, count_if, group_key, int, place};
 use super::{Breakdown, Subject, Tally, add_into, cells};
 use crate::db::entities::{cadre, chronic_condition};
 use crate::domain::CadreStatus;
-use crate::error::{AppError, AppResult};
+use crate::domain::valid::Icd10Prefix;
+use crate::error::AppResult;
 use crate::scope::ScopedDb;
 
 /// Living cadres, and how many of them have an active condition under each prefix asked for.
@@ -23,36 +24,6 @@ impl Tally for Prevalence {
     }
 }
 
-/// An ICD-10 prefix: a letter, then up to two digits, then optionally `.` and one digit
-/// (`I`, `I2`, `I10`, `I10.1`). Parsed, so it carries no `LIKE` wildcard.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IcdPrefix(String);
-
-impl IcdPrefix {
-    pub fn parse(raw: &str) -> AppResult<IcdPrefix> {
-        let code = raw.trim().to_ascii_uppercase();
-        let b = code.as_bytes();
-        let digits = b.iter().skip(1).take_while(|c| c.is_ascii_digit()).count();
-        let rest = &b[(1 + digits).min(b.len())..];
-        let ok = b.first().is_some_and(u8::is_ascii_uppercase)
-            && digits <= 2
-            && (rest.is_empty()
-                || (digits == 2 && rest.len() == 2 && rest[0] == b'.' && rest[1].is_ascii_digit()));
-        if ok {
-            Ok(IcdPrefix(code))
-        } else {
-            Err(AppError::bad_input(
-                "codes",
-                format!("{raw:?} is not an ICD-10 code or prefix (such as I10, E11, I2)"),
-            ))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
 /// Most prefixes one request may ask for.
 pub const MAX_PREFIXES: usize = 20;
 
@@ -61,7 +32,7 @@ pub const MAX_PREFIXES: usize = 20;
 pub async fn condition_prevalence(
     db: &ScopedDb,
     subject: &Subject,
-    prefixes: &[IcdPrefix],
+    prefixes: &[Icd10Prefix],
 ) -> AppResult<Breakdown<Prevalence>> {
     use chronic_condition::{Column, Entity};
     let mut q = db.select_from::<cadre::Entity>("c", &subject.within);
@@ -74,7 +45,7 @@ pub async fn condition_prevalence(
         has.expr(Expr::val(1))
             .and_where(col(&t, Column::CadreId).equals((Alias::new("c"), cadre::Column::Id)))
             .and_where(col(&t, Column::ResolvedOn).is_null())
-            .and_where(col(&t, Column::IcdCode).like(format!("{}%", prefix.as_str())));
+            .and_where(col(&t, Column::IcdCode).like(prefix.like_pattern()));
         q.expr_as(
             count_if(Expr::exists(has.into_subquery())),
             Alias::new(format!("p{i}")),

@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::request;
 use crate::graphql::scalars::Date;
 use crate::graphql::types::Board;
-use crate::stats::{self, IcdPrefix, MAX_PREFIXES, Subject, rate};
+use crate::stats::{self, MAX_PREFIXES, Subject, rate};
 
 /// Figures for one board and its direct children. Every statistic answers for the whole board
 /// (`total`) and for each row of `byBoard`: the board's own cadres first, then every direct
@@ -117,12 +117,7 @@ impl Statistics {
         }
         let prefixes = codes
             .iter()
-            .map(|c| {
-                Icd10Prefix::parse(c).map_err(|e| AppError::bad_input("codes", e))?;
-                // `stats` still takes a prefix type of its own (at most one decimal), so the
-                // code passes its parser too until `condition_prevalence` takes `Icd10Prefix`.
-                IcdPrefix::parse(c)
-            })
+            .map(|c| Icd10Prefix::parse(c).map_err(|e| AppError::bad_input("codes", e)))
             .collect::<AppResult<Vec<_>>>()?;
         let b = stats::condition_prevalence(&req.db, &self.0, &prefixes).await?;
         let cell = |(board, p): (_, stats::Prevalence)| PrevalenceCell {

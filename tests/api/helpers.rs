@@ -126,6 +126,12 @@ impl TestApp {
         Client { app: self, token }
     }
 
+    /// GETs `uri` without a token (`/healthz`, `/readyz`, GraphiQL).
+    pub async fn get(&self, uri: &str) -> (StatusCode, Value) {
+        self.send(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+    }
+
     /// Sends a raw HTTP request through the router.
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
         let (status, _, body) = self.send_full(request).await;
@@ -217,6 +223,23 @@ pub fn nodes(connection: &Value, field: &str) -> Vec<String> {
                 .to_owned()
         })
         .collect()
+}
+
+/// Asserts `body` is one `BAD_USER_INPUT` naming `field` (any field, when it is empty: a
+/// literal the parser refuses names none), with no data.
+#[track_caller]
+pub fn assert_bad_user_input(body: &Value, field: &str) {
+    assert_eq!(error_codes(body), ["BAD_USER_INPUT"], "{field}: {body}");
+    if !field.is_empty() {
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+    }
+    assert!(
+        body["data"].is_null()
+            || body["data"]
+                .as_object()
+                .is_some_and(|d| d.values().all(Value::is_null)),
+        "{body}"
+    );
 }
 
 /// The `extensions.code` of every error in a response.

@@ -14,7 +14,7 @@ use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 use super::fixture::day;
-use super::{rows, total};
+use super::{AGE_BANDS, rows, total};
 use crate::helpers::TestApp;
 
 /// Which row of a `byBoard` a record with these tenant keys falls in, seen from `board`
@@ -62,28 +62,19 @@ struct Data {
 }
 
 async fn load(app: &TestApp) -> Data {
-    let db = &app.db;
+    async fn all<E: EntityTrait>(app: &TestApp, _: E) -> Vec<E::Model> {
+        let rows = E::find().all(&app.db).await;
+        rows.unwrap_or_else(|e| panic!("{}: {e}", std::any::type_name::<E>()))
+    }
     Data {
-        cadres: cadre::Entity::find().all(db).await.expect("cadres"),
-        enrolments: campaign_enrolment::Entity::find()
-            .all(db)
-            .await
-            .expect("enrolments"),
-        exams: health_exam::Entity::find().all(db).await.expect("exams"),
-        conditions: chronic_condition::Entity::find()
-            .all(db)
-            .await
-            .expect("conditions"),
-        vaccinations: vaccination::Entity::find()
-            .all(db)
-            .await
-            .expect("vaccinations"),
-        visits: clinic_visit::Entity::find().all(db).await.expect("visits"),
-        prescriptions: prescription::Entity::find()
-            .all(db)
-            .await
-            .expect("prescriptions"),
-        referrals: referral::Entity::find().all(db).await.expect("referrals"),
+        cadres: all(app, cadre::Entity).await,
+        enrolments: all(app, campaign_enrolment::Entity).await,
+        exams: all(app, health_exam::Entity).await,
+        conditions: all(app, chronic_condition::Entity).await,
+        vaccinations: all(app, vaccination::Entity).await,
+        visits: all(app, clinic_visit::Entity).await,
+        prescriptions: all(app, prescription::Entity).await,
+        referrals: all(app, referral::Entity).await,
     }
 }
 
@@ -331,19 +322,7 @@ async fn every_statistic_matches_a_plain_rust_count_of_the_demo_rows() {
                 vec!["MALE", "FEMALE"],
                 Box::new(|c| c.gender.as_str()),
             ),
-            (
-                "AGE_BAND",
-                vec![
-                    "UNDER_40",
-                    "40_TO_49",
-                    "50_TO_59",
-                    "60_TO_69",
-                    "70_TO_79",
-                    "80_AND_OVER",
-                    "DECEASED",
-                ],
-                Box::new(band),
-            ),
+            ("AGE_BAND", AGE_BANDS.to_vec(), Box::new(band)),
         ];
         for (by_name, keys, key_of) in keyings {
             let mut by: BTreeMap<String, Vec<i64>> = BTreeMap::new();

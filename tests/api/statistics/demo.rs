@@ -50,6 +50,18 @@ fn rate(n: i64, d: i64) -> f64 {
     if d == 0 { 0.0 } else { n as f64 / d as f64 }
 }
 
+/// What the rows (cadres, and cadres with each key) add up to: the total to expect.
+fn sum_of<const N: usize>(rows: &BTreeMap<String, (i64, [i64; N])>) -> (i64, [i64; N]) {
+    let mut sum = (0, [0; N]);
+    for (n, with) in rows.values() {
+        sum.0 += n;
+        for i in 0..N {
+            sum.1[i] += with[i];
+        }
+    }
+    sum
+}
+
 struct Data {
     cadres: Vec<cadre::Model>,
     enrolments: Vec<campaign_enrolment::Model>,
@@ -239,13 +251,7 @@ async fn every_statistic_matches_a_plain_rust_count_of_the_demo_rows() {
                 "conditions": prefixes.iter().zip(with).map(|(p, k)| json!({"code": p, "cadres": k, "rate": rate(k, n)})).collect::<Vec<_>>(),
             })
         };
-        let mut sum = (0i64, [0i64; 4]);
-        for (n, with) in by.values() {
-            sum.0 += n;
-            for i in 0..4 {
-                sum.1[i] += with[i];
-            }
-        }
+        let sum = sum_of(&by);
         let expected = by.into_iter().map(|(k, v)| (k, cell(v))).collect();
         let field = r#"conditionPrevalence(codes: ["I10", "E11", "I2", "N18"])"#;
         let stat = query(&app, board, field, "cadres conditions { code cadres rate }").await;
@@ -274,13 +280,7 @@ async fn every_statistic_matches_a_plain_rust_count_of_the_demo_rows() {
                 "doses": at_least.iter().enumerate().map(|(i, k)| json!({"dose": i + 1, "cadres": k, "rate": rate(*k, n)})).collect::<Vec<_>>(),
             })
         };
-        let mut sum = (0i64, [0i64; 3]);
-        for (n, a) in by.values() {
-            sum.0 += n;
-            for i in 0..3 {
-                sum.1[i] += a[i];
-            }
-        }
+        let sum = sum_of(&by);
         let expected = by.into_iter().map(|(k, v)| (k, cell(v))).collect();
         let field = r#"vaccinationCoverage(vaccine: "COVID-19")"#;
         let stat = query(&app, board, field, "cadres doses { dose cadres rate }").await;

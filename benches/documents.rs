@@ -21,6 +21,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
 use cadre_health::domain::Role;
+use common::ms;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -44,14 +45,7 @@ async fn main() -> anyhow::Result<()> {
             post(&app, &token, body.clone()).await?;
             times.push(started.elapsed());
         }
-        times.sort();
-        println!(
-            "{name:<58} | {:>7} B | {status} {code:<17} | min {:>7.2} ms | median {:>7.2} ms | max {:>7.2} ms",
-            body.len(),
-            ms(times[0]),
-            ms(times[ROUNDS / 2]),
-            ms(times[ROUNDS - 1]),
-        );
+        report(name, body.len(), &format!("{status} {code}"), &mut times);
     }
 
     // GET carries the document in the URL, at most 64 KiB (the `http` crate's limit), and
@@ -82,14 +76,7 @@ async fn main() -> anyhow::Result<()> {
             let body: Value = serde_json::from_slice(&bytes).unwrap_or_default();
             answer = format!("{status} {}", body["errors"][0]["extensions"]["code"]);
         }
-        times.sort();
-        println!(
-            "{name:<58} | {:>7} B | {answer:<21} | min {:>7.2} ms | median {:>7.2} ms | max {:>7.2} ms",
-            uri.len(),
-            ms(times[0]),
-            ms(times[ROUNDS / 2]),
-            ms(times[ROUNDS - 1]),
-        );
+        report(name, uri.len(), &answer, &mut times);
     }
 
     // `/healthz` while two clients send the worst documents back to back.
@@ -134,6 +121,17 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Prints a document's line: its size, the answer, and min / median / max over the rounds.
+fn report(name: &str, size: usize, answer: &str, times: &mut [Duration]) {
+    times.sort();
+    println!(
+        "{name:<58} | {size:>7} B | {answer:<21} | min {:>7.2} ms | median {:>7.2} ms | max {:>7.2} ms",
+        ms(times[0]),
+        ms(times[times.len() / 2]),
+        ms(times[times.len() - 1]),
+    );
 }
 
 /// Each document as a request body (JSON), filled up to the body limit where size helps.
@@ -292,13 +290,7 @@ fn hostile_documents(limit: usize) -> Vec<(String, String)> {
 
 /// Posts `body`; the status and first error code.
 async fn post(app: &Router, token: &str, body: String) -> anyhow::Result<(u16, String)> {
-    let request = Request::post("/graphql")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::from(body))?;
-    let response = app.clone().oneshot(request).await?;
-    let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await?.to_bytes();
+    let (status, bytes) = common::post(app, token, body).await?;
     let body: Value = serde_json::from_slice(&bytes).unwrap_or_default();
     let code = body["errors"][0]["extensions"]["code"]
         .as_str()
@@ -318,8 +310,4 @@ fn percent_encoded(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

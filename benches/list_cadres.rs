@@ -16,12 +16,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{Request, header};
 use cadre_health::domain::Role;
-use http_body_util::BodyExt;
+use common::ms;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const ROUNDS: usize = 200;
 
@@ -42,15 +39,7 @@ async fn main() -> anyhow::Result<()> {
         let app = app.clone();
         let token = token.clone();
         async move {
-            let request = Request::post("/graphql")
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::AUTHORIZATION, format!("Bearer {token}"))
-                .body(Body::from(
-                    json!({ "query": query, "variables": variables }).to_string(),
-                ))?;
-            let response = app.oneshot(request).await?;
-            let bytes = response.into_body().collect().await?.to_bytes();
-            let body: Value = serde_json::from_slice(&bytes)?;
+            let body = common::ask(&app, &token, query, variables).await?;
             anyhow::ensure!(body.get("errors").is_none(), "errors: {body}");
             Ok::<Value, anyhow::Error>(body)
         }
@@ -124,8 +113,4 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

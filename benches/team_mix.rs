@@ -20,12 +20,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, header};
 use cadre_health::domain::Role;
-use http_body_util::BodyExt;
+use common::ms;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const RUN: Duration = Duration::from_secs(10);
 
@@ -67,15 +64,7 @@ struct Bench {
 
 impl Bench {
     async fn ask(&self, query: &str, variables: Value) -> anyhow::Result<Value> {
-        let request = Request::post("/graphql")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
-            .body(Body::from(
-                json!({ "query": query, "variables": variables }).to_string(),
-            ))?;
-        let response = self.app.clone().oneshot(request).await?;
-        let bytes = response.into_body().collect().await?.to_bytes();
-        Ok(serde_json::from_slice(&bytes)?)
+        common::ask(&self.app, &self.token, query, variables).await
     }
 
     /// One client's loop until `stop`: the latency of every request and how many failed.
@@ -234,8 +223,4 @@ fn report(backend: &str, clients: usize, kind: &str, times: &mut [Duration], fai
         ms(times[n / 2]),
         ms(times[(n * 99 / 100).min(n - 1)]),
     );
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

@@ -1,6 +1,6 @@
 //! The setup every bench binary shares: a database (`BENCH_DATABASE_URL`, or a fresh SQLite
 //! file), migrated and, when asked, seeded with the demo data if empty; the real router over
-//! it; a token for one user.
+//! it; a token for one user. And the requests and figures they share: [`post`], [`ask`], [`ms`].
 //!
 //! Each bench binary compiles this module on its own and reads only some of its fields.
 #![allow(dead_code)]
@@ -8,12 +8,17 @@
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{Request, header};
 use cadre_health::app::{AppState, router};
 use cadre_health::auth::TokenKeys;
 use cadre_health::db::{self, entities::cadre};
 use cadre_health::domain::Role;
 use clap::Parser;
+use http_body_util::BodyExt;
 use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+use tower::ServiceExt;
 
 const SECRET: &[u8] = b"bench-secret-bench-secret-bench-secret-0123";
 
@@ -72,4 +77,32 @@ pub async fn bench_app(board: &str, role: Role, seed: bool) -> anyhow::Result<Be
         body_limit,
         _dir: dir,
     })
+}
+
+/// Posts `body` (JSON) to `/graphql` with `token`; the status and the raw answer.
+pub async fn post(router: &Router, token: &str, body: String) -> anyhow::Result<(u16, Bytes)> {
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::from(body))?;
+    let response = router.clone().oneshot(request).await?;
+    let status = response.status().as_u16();
+    Ok((status, response.into_body().collect().await?.to_bytes()))
+}
+
+/// Asks `query` with `variables` as `token`'s user; the answer, which must be JSON.
+pub async fn ask(
+    router: &Router,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> anyhow::Result<Value> {
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let (_, bytes) = post(router, token, body).await?;
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+/// A duration in milliseconds, for the printed figures.
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }

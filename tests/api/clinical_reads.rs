@@ -14,10 +14,11 @@ use cadre_health::db::entities::audit_event;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_codes};
+use crate::helpers::{TestApp, error_codes, nodes};
 use crate::writes::{
-    ADD_CONDITION, CREATE_CADRE, CREATE_REFERRAL, MOVE_REFERRAL, RECORD_EXAM, RECORD_VACCINATION,
-    cadre_input, counts, create_cadre, exam, ok,
+    ADD_CONDITION, CREATE_REFERRAL, MOVE_REFERRAL, RECORD_VACCINATION,
+    assert_only_audit_events_since, cadre_input, counts, create_cadre, create_cadre_with, exam, ok,
+    record_exam,
 };
 
 /// The `readClinical` events in the database, as (event ID, actor, cadre).
@@ -99,13 +100,7 @@ async fn ward() -> Ward {
     let mut class_d = exam(&hypertensive);
     class_d["exam"]["cadreClass"] = json!("D");
     class_d["exam"]["generalClass"] = json!("IV");
-    ok(
-        &clinician,
-        RECORD_EXAM,
-        json!({"input": class_d}),
-        "recordHealthExam",
-    )
-    .await;
+    record_exam(&clinician, class_d).await;
     Ward {
         app,
         hypertensive,
@@ -175,12 +170,7 @@ async fn finding_3_a_clinicians_selection_by_clinical_detail_is_audited_per_cadr
         format!(r#"{{ cadres(filter: {filter}, first: {first}) {{ edges {{ node {{ id }} }} }} }}"#)
     };
     let ids = |data: &Value| -> Vec<String> {
-        let mut ids: Vec<String> = data["cadres"]["edges"]
-            .as_array()
-            .expect("edges")
-            .iter()
-            .map(|e| e["node"]["id"].as_str().expect("id").to_owned())
-            .collect();
+        let mut ids = nodes(&data["cadres"], "id");
         ids.sort();
         ids
     };
@@ -253,13 +243,7 @@ async fn finding_10_a_failed_mutation_audits_the_clinical_rows_it_checked() {
     )
     .await;
     let referral = ok(&clinician, CREATE_REFERRAL, json!({"input": {"cadreId": cadre, "referredOn": "2025-04-03", "destination": "Bệnh viện Bạch Mai", "urgency": "URGENT"}}), "createReferral").await;
-    let recorded = ok(
-        &clinician,
-        RECORD_EXAM,
-        json!({"input": exam(&cadre)}),
-        "recordHealthExam",
-    )
-    .await;
+    let recorded = record_exam(&clinician, exam(&cadre)).await;
     let dose = json!({"input": {"cadreId": cadre, "vaccine": "COVID-19", "doseNumber": 1, "givenOn": "2021-08-01"}});
     ok(
         &clinician,
@@ -306,14 +290,7 @@ async fn finding_10_a_failed_mutation_audits_the_clinical_rows_it_checked() {
         );
     }
     // Nothing else was written: no row, no change event.
-    let mut after = counts(&app).await;
-    assert_eq!(
-        after.remove("audit_events"),
-        Some(before["audit_events"] + 4)
-    );
-    let mut unchanged = before.clone();
-    unchanged.remove("audit_events");
-    assert_eq!(after, unchanged);
+    assert_only_audit_events_since(&app, &before, 4).await;
 
     // A failure before any stored row is read (invalid input, out of scope) leaves nothing.
     let mut bad = exam(&cadre)["exam"].clone();
@@ -346,13 +323,7 @@ async fn finding_7_a_district_sees_no_campaign_id_above_its_scope() {
     let cadre = create_cadre(&province, "412", "Hoàng Văn Đợt").await;
     let mut input = exam(&cadre);
     input["exam"]["campaignId"] = campaign["id"].clone();
-    let recorded = ok(
-        &province,
-        RECORD_EXAM,
-        json!({"input": input}),
-        "recordHealthExam",
-    )
-    .await;
+    let recorded = record_exam(&province, input).await;
 
     let by_id = format!(
         r#"{{ healthExam(id: "{}") {{ campaignId campaign {{ id }} }} }}"#,
@@ -407,13 +378,7 @@ async fn finding_8_analysts_receive_no_part_of_a_national_id_or_insurance_number
     let mut input = cadre_input("412", "Đinh Văn Số");
     input["nationalId"] = json!("040168001234");
     input["insuranceNumber"] = json!("CB2400000012345");
-    let cadre = ok(
-        &clinician,
-        CREATE_CADRE,
-        json!({"input": input}),
-        "createCadre",
-    )
-    .await;
+    let cadre = create_cadre_with(&clinician, input).await;
     let id = cadre["id"].as_str().expect("id");
     let single = format!(r#"{{ cadre(id: "{id}") {{ fullName nationalId insuranceNumber }} }}"#);
     let listed = "{ cadres { edges { node { fullName nationalId insuranceNumber } } } }";

@@ -54,13 +54,7 @@ async fn refused(app: &TestApp, body: Value) -> Vec<String> {
 
 /// The server still answers.
 async fn still_serving(app: &TestApp) {
-    let (status, _) = app
-        .send(
-            Request::get("/healthz")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let (status, _) = app.get("/healthz").await;
     assert_eq!(status, StatusCode::OK);
     let data = app
         .as_board("TW", "analyst")
@@ -93,13 +87,7 @@ async fn the_fragment_bomb_is_refused_and_healthz_answers_while_two_are_in_fligh
             let mut slowest = Duration::ZERO;
             for _ in 0..10 {
                 let started = Instant::now();
-                let (status, _) = app
-                    .send(
-                        Request::get("/healthz")
-                            .body(Body::empty())
-                            .expect("request"),
-                    )
-                    .await;
+                let (status, _) = app.get("/healthz").await;
                 assert_eq!(status, StatusCode::OK);
                 slowest = slowest.max(started.elapsed());
                 tokio::time::sleep(Duration::from_millis(2)).await;

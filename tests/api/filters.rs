@@ -9,17 +9,8 @@ use std::collections::HashSet;
 use crate::fixtures::{
     add_campaign, add_records, day, edit_cadre, edit_exam, put_in_campaign, resolve_condition,
 };
-use crate::helpers::{TestApp, error_codes};
-use crate::writes::{RECORD_EXAM, UPDATE_CADRE, create_cadre, exam, ok};
-
-fn names(data: &Value, list: &str) -> Vec<String> {
-    data[list]["edges"]
-        .as_array()
-        .expect("edges")
-        .iter()
-        .map(|e| e["node"]["fullName"].as_str().expect("name").to_owned())
-        .collect()
-}
+use crate::helpers::{TestApp, error_codes, nodes};
+use crate::writes::{create_cadre, exam, ok, record_exam, update_cadre};
 
 /// The names of the cadres matching `filter`, as a provincial clinician of Nghệ An sees them.
 async fn cadres(app: &TestApp, filter: &str) -> Vec<String> {
@@ -29,7 +20,7 @@ async fn cadres(app: &TestApp, filter: &str) -> Vec<String> {
             "{{ cadres(filter: {filter}, first: 100) {{ totalCount edges {{ node {{ fullName }} }} }} }}"
         ))
         .await;
-    let found = names(&data, "cadres");
+    let found = nodes(&data["cadres"], "fullName");
     assert_eq!(data["cadres"]["totalCount"], found.len(), "{filter}");
     found
 }
@@ -185,7 +176,7 @@ async fn cadres_sort_by_name_or_birth_date_both_ways() {
     let by = |order: &'static str| {
         let client = &client;
         let q = list(order);
-        async move { names(&client.data(&q).await, "cadres") }
+        async move { nodes(&client.data(&q).await["cadres"], "fullName") }
     };
     assert_eq!(
         by("{}").await,
@@ -219,13 +210,7 @@ async fn cadres_sort_by_last_exam_date_which_every_exam_write_keeps_current() {
         async move {
             let mut input = exam(&id);
             input["exam"]["examinedOn"] = json!(on);
-            ok(
-                client,
-                RECORD_EXAM,
-                json!({"input": input}),
-                "recordHealthExam",
-            )
-            .await
+            record_exam(client, input).await
         }
     };
     record("An", "2025-03-01").await;
@@ -244,13 +229,7 @@ async fn cadres_sort_by_last_exam_date_which_every_exam_write_keeps_current() {
     )
     .await;
     // Editing the cadre afterwards leaves the date alone.
-    ok(
-        &clinician,
-        UPDATE_CADRE,
-        json!({"id": ids["An"], "version": 1, "input": {"workplace": "Huyện ủy"}}),
-        "updateCadre",
-    )
-    .await;
+    update_cadre(&clinician, &ids["An"], 1, json!({"workplace": "Huyện ủy"})).await;
 
     // Dũng and Giang were never examined: first ascending, last descending.
     let (an_em, em_an) = if ids["An"] < ids["Em"] {
@@ -273,7 +252,11 @@ async fn cadres_sort_by_last_exam_date_which_every_exam_write_keeps_current() {
                     "{{ cadres(orderBy: {{field: LAST_EXAM_DATE, direction: {direction}}}) {{ edges {{ node {{ fullName lastExamOn }} }} }} }}"
                 ))
                 .await;
-            assert_eq!(&names(&data, "cadres"), expected, "{role} {direction}");
+            assert_eq!(
+                &nodes(&data["cadres"], "fullName"),
+                expected,
+                "{role} {direction}"
+            );
             let dates: Vec<&Value> = data["cadres"]["edges"]
                 .as_array()
                 .expect("edges")
@@ -330,12 +313,7 @@ async fn walk(
             ))
             .await;
         let page = &data[list];
-        let mut got: Vec<String> = page["edges"]
-            .as_array()
-            .expect("edges")
-            .iter()
-            .map(|e| e["node"]["id"].as_str().expect("id").to_owned())
-            .collect();
+        let mut got = nodes(page, "id");
         assert!(got.len() <= 3);
         let info = &page["pageInfo"];
         if backward {
@@ -431,12 +409,7 @@ async fn exams_visits_and_referrals_filter_on_dates_kind_class_and_status() {
                     "{{ healthExams(filter: {filter}) {{ totalCount edges {{ node {{ id }} }} }} }}"
                 ))
                 .await;
-            let mut ids: Vec<String> = data["healthExams"]["edges"]
-                .as_array()
-                .expect("edges")
-                .iter()
-                .map(|e| e["node"]["id"].as_str().expect("id").to_owned())
-                .collect();
+            let mut ids = nodes(&data["healthExams"], "id");
             ids.sort();
             ids
         }

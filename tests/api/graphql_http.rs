@@ -10,23 +10,12 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
 /// Posts `query` accepting `accept` (none when `None`); answers status, content type, body.
 async fn post(app: &TestApp, accept: Option<&str>, query: &str) -> (StatusCode, String, Value) {
-    let mut request = Request::post("/graphql")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(
-            header::AUTHORIZATION,
-            format!("Bearer {}", app.token("40", "analyst")),
-        );
-    if let Some(accept) = accept {
-        request = request.header(header::ACCEPT, accept);
-    }
+    let accept: Vec<(&str, String)> = accept
+        .map(|a| (header::ACCEPT.as_str(), a.to_owned()))
+        .into_iter()
+        .collect();
     let body = Body::from(json!({ "query": query }).to_string());
-    let (status, headers, body) = app.send_full(request.body(body).expect("request")).await;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, content_type, body)
+    post_raw(app, Some("application/json"), &accept, body).await
 }
 
 #[tokio::test]

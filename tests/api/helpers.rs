@@ -1,5 +1,6 @@
 //! The test harness: `TestApp::spawn()` gives a migrated, empty database (board tree loaded)
 //! behind the real router; `app.as_board("412", "clinician").query(...)` asks as that user.
+//! (Rows written straight into the database, `app.add_cadre(...)` and the like: `fixtures.rs`.)
 
 use std::time::Duration;
 
@@ -9,20 +10,11 @@ use axum::http::{Request, StatusCode, header};
 use cadre_health::app::{AppState, router};
 use cadre_health::auth::TokenKeys;
 use cadre_health::config::Config;
-use cadre_health::db::{
-    self,
-    entities::{board, cadre, health_exam},
-};
-use cadre_health::domain::{
-    CadreClass, CadreStatus, ExamKind, Gender, ManagementTier, Role, fold_name,
-};
-use chrono::{NaiveDate, Utc};
+use cadre_health::db;
+use cadre_health::domain::Role;
 use clap::Parser;
 use http_body_util::BodyExt;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
-};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use uuid::Uuid;
@@ -134,6 +126,12 @@ impl TestApp {
         Client { app: self, token }
     }
 
+    /// GETs `uri` without a token (`/healthz`, `/readyz`, GraphiQL).
+    pub async fn get(&self, uri: &str) -> (StatusCode, Value) {
+        self.send(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+    }
+
     /// Sends a raw HTTP request through the router.
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
         let (status, _, body) = self.send_full(request).await;
@@ -162,95 +160,6 @@ impl TestApp {
         let body = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
         (status, headers, body)
-    }
-
-    /// Adds a cadre on `board` directly in the database (the write API comes later).
-    pub async fn add_cadre(&self, board: &str, full_name: &str) -> Uuid {
-        let b = board::Entity::find_by_id(board)
-            .one(&self.db)
-            .await
-            .expect("query")
-            .expect("board exists");
-        let now = Utc::now();
-        let id = Uuid::now_v7();
-        cadre::Model {
-            id,
-            board_code: b.code.clone(),
-            province_code: b.province_code.clone(),
-            district_code: b.district_code.clone(),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            full_name: full_name.to_owned(),
-            name_folded: fold_name(full_name),
-            gender: Gender::Male,
-            birth_date: NaiveDate::from_ymd_opt(1965, 5, 19).expect("date"),
-            position: Some("Phó Bí thư".into()),
-            workplace: None,
-            status: CadreStatus::Serving,
-            management_tier: ManagementTier::Provincial,
-            national_id: Some(format!("{:012}", id.as_u128() % 1_000_000_000_000)),
-            insurance_number: Some("CB2400000012345".into()),
-            last_exam_on: None,
-        }
-        .into_active_model()
-        .insert(&self.db)
-        .await
-        .expect("insert cadre");
-        id
-    }
-
-    /// Adds a periodic exam of `cadre` on `date` with `class`.
-    pub async fn add_exam(&self, cadre_id: Uuid, date: &str, class: CadreClass) -> Uuid {
-        let c = cadre::Entity::find_by_id(cadre_id)
-            .one(&self.db)
-            .await
-            .expect("query")
-            .expect("cadre exists");
-        let now = Utc::now();
-        let id = Uuid::now_v7();
-        health_exam::Model {
-            id,
-            board_code: c.board_code,
-            province_code: c.province_code,
-            district_code: c.district_code,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            cadre_id,
-            campaign_id: None,
-            examined_on: date.parse().expect("date"),
-            facility: None,
-            kind: ExamKind::Periodic,
-            height_cm: Some(165.0),
-            weight_kg: Some(60.0),
-            bmi: Some(22.0),
-            systolic_mmhg: Some(120),
-            diastolic_mmhg: Some(80),
-            pulse_bpm: Some(70),
-            glucose_mmol_l: None,
-            hba1c_percent: None,
-            cholesterol_mmol_l: None,
-            triglycerides_mmol_l: None,
-            creatinine_umol_l: None,
-            diagnoses: "I10".into(),
-            cadre_class: Some(class),
-            general_class: None,
-            conclusion: None,
-            physician: None,
-        }
-        .into_active_model()
-        .insert(&self.db)
-        .await
-        .expect("insert exam");
-        // As the exam writes do: the cadre's stored last exam date follows their exams.
-        cadre::Entity::update_many()
-            .col_expr(cadre::Column::LastExamOn, cadre::last_exam_on_now())
-            .filter(cadre::Column::Id.eq(cadre_id))
-            .exec(&self.db)
-            .await
-            .expect("update last exam");
-        id
     }
 }
 
@@ -299,6 +208,38 @@ impl Client<'_> {
             .send(request.body(Body::from(body.to_string())).expect("request"))
             .await
     }
+}
+
+/// The `field` of every node of a connection, in order: `nodes(&data["cadres"], "id")`.
+pub fn nodes(connection: &Value, field: &str) -> Vec<String> {
+    connection["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            e["node"][field]
+                .as_str()
+                .unwrap_or_else(|| panic!("a node without its {field}: {e}"))
+                .to_owned()
+        })
+        .collect()
+}
+
+/// Asserts `body` is one `BAD_USER_INPUT` naming `field` (any field, when it is empty: a
+/// literal the parser refuses names none), with no data.
+#[track_caller]
+pub fn assert_bad_user_input(body: &Value, field: &str) {
+    assert_eq!(error_codes(body), ["BAD_USER_INPUT"], "{field}: {body}");
+    if !field.is_empty() {
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+    }
+    assert!(
+        body["data"].is_null()
+            || body["data"]
+                .as_object()
+                .is_some_and(|d| d.values().all(Value::is_null)),
+        "{body}"
+    );
 }
 
 /// The `extensions.code` of every error in a response.

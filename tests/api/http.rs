@@ -10,34 +10,16 @@ use crate::helpers::{TestApp, error_codes};
 #[tokio::test]
 async fn health_and_readiness_answer() {
     let app = TestApp::spawn().await;
-    let (status, body) = app
-        .send(
-            Request::get("/healthz")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let (status, body) = app.get("/healthz").await;
     assert_eq!((status, body), (StatusCode::OK, json!("ok")));
-    let (status, body) = app
-        .send(
-            Request::get("/readyz")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let (status, body) = app.get("/readyz").await;
     assert_eq!((status, body), (StatusCode::OK, json!("ready")));
 }
 
 #[tokio::test]
 async fn a_browser_gets_graphiql_and_get_queries_run() {
     let app = TestApp::spawn().await;
-    let (status, body) = app
-        .send(
-            Request::get("/graphql")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let (status, body) = app.get("/graphql").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         body.as_str().is_some_and(|html| html.contains("graphiql")),

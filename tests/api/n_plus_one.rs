@@ -8,7 +8,7 @@ use cadre_health::domain::CadreClass;
 use serde_json::Value;
 
 use crate::fixtures::{add_campaign, add_records, put_in_campaign};
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, nodes};
 
 /// The statements a list of cadres with their board (and its parent), latest exam (and its
 /// campaign) and conditions (with `totalCount`) takes, whatever its length: the cadre count,
@@ -141,7 +141,7 @@ async fn nested_connections_page_per_cadre_through_the_batches() {
             ))
             .await;
         let page = &data["cadre"]["exams"];
-        forward.extend(ids(page));
+        forward.extend(nodes(page, "id"));
         if page["pageInfo"]["hasNextPage"] != true {
             break;
         }
@@ -159,7 +159,7 @@ async fn nested_connections_page_per_cadre_through_the_batches() {
             ))
             .await;
         let page = &data["cadre"]["exams"];
-        let mut got = ids(page);
+        let mut got = nodes(page, "id");
         got.extend(backward);
         backward = got;
         if page["pageInfo"]["hasPreviousPage"] != true {
@@ -172,13 +172,4 @@ async fn nested_connections_page_per_cadre_through_the_batches() {
     }
     assert_eq!(forward.len(), 5);
     assert_eq!(forward, backward);
-}
-
-fn ids(page: &Value) -> Vec<String> {
-    page["edges"]
-        .as_array()
-        .expect("edges")
-        .iter()
-        .map(|e| e["node"]["id"].as_str().expect("id").to_owned())
-        .collect()
 }

@@ -2,32 +2,14 @@
 //! character, in any argument or input field is `BAD_USER_INPUT` naming the field, never
 //! `INTERNAL_SERVER_ERROR`, never a crash, and nothing is written.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use crate::helpers::{Client, TestApp, error_codes};
+use crate::helpers::{Client, TestApp, assert_bad_user_input, error_codes};
 use crate::writes::{CREATE_CADRE, UPDATE_CADRE, cadre_input, counts};
 
-/// Asserts `body` is one `BAD_USER_INPUT` naming `field`, with no data.
-#[track_caller]
-fn refused(body: &Value, field: &str) {
-    assert_eq!(error_codes(body), ["BAD_USER_INPUT"], "{field}: {body}");
-    assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
-    assert!(
-        body["data"].is_null()
-            || body["data"]
-                .as_object()
-                .is_some_and(|d| d.values().all(Value::is_null)),
-        "{body}"
-    );
-}
-
 async fn healthz(app: &TestApp) -> StatusCode {
-    let request = Request::get("/healthz")
-        .body(Body::empty())
-        .expect("request");
-    app.send(request).await.0
+    app.get("/healthz").await.0
 }
 
 const SEARCH: &str = "query($s: String) { cadres(filter: {search: $s}) { totalCount } }";
@@ -41,7 +23,7 @@ async fn a_search_of_17000_words_is_bad_user_input() {
     let client = app.as_board("412", "clinician");
     for words in [17_000, 1_000, 9] {
         let search = vec!["a"; words].join(" ");
-        refused(
+        assert_bad_user_input(
             &client.query_with(SEARCH, json!({ "s": search })).await,
             "search",
         );
@@ -51,7 +33,7 @@ async fn a_search_of_17000_words_is_bad_user_input() {
         "{{ cadres(filter: {{search: \"{}\"}}) {{ totalCount }} }}",
         vec!["a"; 17_000].join(" ")
     );
-    refused(&client.query(&literal).await, "search");
+    assert_bad_user_input(&client.query(&literal).await, "search");
     // Within the bounds (8 words, 200 characters) a search still finds.
     for search in [
         "ngu va an a a a a a",
@@ -63,7 +45,7 @@ async fn a_search_of_17000_words_is_bad_user_input() {
     let body = client.query_with(SEARCH, json!({ "s": "ngu va an" })).await;
     assert_eq!(body["data"]["cadres"]["totalCount"], 1, "{body}");
     let too_long = format!("nguyen {}", "a".repeat(194));
-    refused(
+    assert_bad_user_input(
         &client.query_with(SEARCH, json!({ "s": too_long })).await,
         "search",
     );
@@ -90,17 +72,17 @@ async fn oversized_lists_and_strings_are_bad_user_input() {
     let body = client
         .query_with(by_status, json!({"s": vec!["ACCEPTED"; 80_000]}))
         .await;
-    refused(&body, "status");
+    assert_bad_user_input(&body, "status");
     let classes = vec!["A"; 100_000];
     let cadres = "query($f: CadreFilter) { cadres(filter: $f) { totalCount } }";
     let body = client
         .query_with(cadres, json!({"f": {"latestCadreClass": classes}}))
         .await;
-    refused(&body, "latestCadreClass");
+    assert_bad_user_input(&body, "latestCadreClass");
     let body = client
         .query_with(SEARCH, json!({ "s": "a".repeat(900_000) }))
         .await;
-    refused(&body, "search");
+    assert_bad_user_input(&body, "search");
 
     // A list of enum values is no longer than its enum: each value once (5 classes) is fine,
     // one more is not.
@@ -113,12 +95,12 @@ async fn oversized_lists_and_strings_are_bad_user_input() {
     let body = client
         .query_with(cadres, json!({"f": {"latestCadreClass": six}}))
         .await;
-    refused(&body, "latestCadreClass");
+    assert_bad_user_input(&body, "latestCadreClass");
     let literal = format!(
         "{{ referrals(filter: {{urgency: [{}]}}) {{ totalCount }} }}",
         vec!["ROUTINE"; 1_000].join(",")
     );
-    refused(&client.query(&literal).await, "urgency");
+    assert_bad_user_input(&client.query(&literal).await, "urgency");
     // An ID is no longer than an ID can be.
     let body = client
         .query_with(
@@ -126,7 +108,7 @@ async fn oversized_lists_and_strings_are_bad_user_input() {
             json!({"id": "0".repeat(65)}),
         )
         .await;
-    refused(&body, "id");
+    assert_bad_user_input(&body, "id");
     assert_eq!(healthz(&app).await, StatusCode::OK);
 }
 
@@ -140,7 +122,7 @@ async fn control_characters_are_bad_user_input_and_nothing_is_written() {
     let before = counts(&app).await;
 
     let mut input = cadre_input("412", "Nul\u{0}Byte");
-    refused(
+    assert_bad_user_input(
         &client
             .query_with(CREATE_CADRE, json!({"input": input}))
             .await,
@@ -149,7 +131,7 @@ async fn control_characters_are_bad_user_input_and_nothing_is_written() {
     // Every control character but tab and newline, carriage return included.
     for bad in ["bell\u{7}", "a\rb", "del\u{7f}", "c1\u{85}", "esc\u{1b}[0m"] {
         input["fullName"] = json!(bad);
-        refused(
+        assert_bad_user_input(
             &client
                 .query_with(CREATE_CADRE, json!({"input": input}))
                 .await,
@@ -157,9 +139,9 @@ async fn control_characters_are_bad_user_input_and_nothing_is_written() {
         );
     }
     let update = json!({"id": cadre, "version": 1, "input": {"position": "a\u{0}b"}});
-    refused(&client.query_with(UPDATE_CADRE, update).await, "position");
+    assert_bad_user_input(&client.query_with(UPDATE_CADRE, update).await, "position");
     // In a literal (`\u0000` is GraphQL's escape), in a lookup, and in a variable.
-    refused(
+    assert_bad_user_input(
         &client
             .query("{ board(code: \"4\\u00000\") { name } }")
             .await,
@@ -171,7 +153,7 @@ async fn control_characters_are_bad_user_input_and_nothing_is_written() {
             json!({"c": "4\u{0}0"}),
         )
         .await;
-    refused(&body, "code");
+    assert_bad_user_input(&body, "code");
     // Deep in a list of input objects, the field is named by its path.
     let visit = json!({"input": {
         "cadreId": cadre, "visitedAt": "2025-01-02T03:04:05Z",
@@ -183,7 +165,7 @@ async fn control_characters_are_bad_user_input_and_nothing_is_written() {
             visit,
         )
         .await;
-    refused(&body, "prescriptions[1].drug");
+    assert_bad_user_input(&body, "prescriptions[1].drug");
     assert_eq!(counts(&app).await, before, "nothing written");
 
     // Tab and newline are text.
@@ -205,25 +187,25 @@ async fn bounds_hold_in_fragments_defaults_and_lists() {
             "{ ...F ...F } fragment F on Query { cadres(filter: {boardCode: \"4\\u00070\"}) { totalCount } }",
         )
         .await;
-    refused(&body, "boardCode");
+    assert_bad_user_input(&body, "boardCode");
     let body = client
         .query("{ ... on Query { statistics { vaccinationCoverage(vaccine: \"\\u0000\") { total { board { code } } } } } }")
         .await;
-    refused(&body, "vaccine");
+    assert_bad_user_input(&body, "vaccine");
     let body = client
         .query_with(
             "query($s: String = \"a\\u0000\") { cadres(filter: {search: $s}) { totalCount } }",
             json!({}),
         )
         .await;
-    refused(&body, "$s");
+    assert_bad_user_input(&body, "$s");
     let body = client
         .query_with(
             "query($c: String!) { statistics { conditionPrevalence(codes: [\"I10\", $c]) { total { cadres } } } }",
             json!({"c": "x".repeat(3_000)}),
         )
         .await;
-    refused(&body, "codes[1]");
+    assert_bad_user_input(&body, "codes[1]");
 }
 
 /// The schema as introspection tells it: every type by name.

@@ -5,7 +5,7 @@
 //! so a new tenant table is tested without anyone adding it here.
 //!
 //! SQLite has no row-level security: there these tests return at once, and the application's
-//! filter is what `leaks.rs` tests.
+//! filter is what `leaks/` tests.
 
 use cadre_health::db::{self, begin_scoped, begin_system};
 use cadre_health::scope::Scope;

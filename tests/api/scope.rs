@@ -4,7 +4,7 @@
 use cadre_health::domain::CadreClass;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, error_codes};
+use crate::helpers::{TestApp, error_codes, nodes};
 
 /// Cadres on the centre, Nghệ An (40) and two of its districts (412 Vinh, 414 Thái Hoà), and
 /// Hà Nội (01) with its district 001.
@@ -289,13 +289,7 @@ async fn walking_every_page_yields_each_row_once() {
             )
             .await;
         let page = &body["data"]["cadres"];
-        seen.extend(
-            page["edges"]
-                .as_array()
-                .expect("edges")
-                .iter()
-                .map(|e| e["node"]["id"].as_str().expect("id").to_owned()),
-        );
+        seen.extend(nodes(page, "id"));
         if page["pageInfo"]["hasNextPage"] != true {
             break;
         }

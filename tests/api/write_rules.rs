@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, error_codes};
 use crate::writes::{
     ADD_CONDITION, CREATE_CADRE, MOVE_REFERRAL, RECORD_EXAM, UPDATE_CADRE, cadre_input, counts,
-    create_cadre, exam, ok, record_everything,
+    create_cadre, exam, ok, record_everything, record_exam, update_cadre,
 };
 
 const N: usize = 8;
@@ -285,27 +285,9 @@ async fn the_trail_matches_the_mutations_and_clinical_reads_performed() {
     let clinician = app.as_board("40", "clinician");
     let a = create_cadre(&clinician, "40", "Cadre A").await;
     let b = create_cadre(&clinician, "40", "Cadre B").await;
-    ok(
-        &clinician,
-        RECORD_EXAM,
-        json!({"input": exam(&a)}),
-        "recordHealthExam",
-    )
-    .await;
-    ok(
-        &clinician,
-        RECORD_EXAM,
-        json!({"input": exam(&b)}),
-        "recordHealthExam",
-    )
-    .await;
-    ok(
-        &clinician,
-        UPDATE_CADRE,
-        json!({"id": a, "version": 1, "input": {"workplace": "Sở Y tế"}}),
-        "updateCadre",
-    )
-    .await;
+    record_exam(&clinician, exam(&a)).await;
+    record_exam(&clinician, exam(&b)).await;
+    update_cadre(&clinician, &a, 1, json!({"workplace": "Sở Y tế"})).await;
     ok(
         &clinician,
         ADD_CONDITION,
@@ -613,13 +595,7 @@ async fn campaigns_enrol_their_cohort_and_exams_keep_coverage_correct() {
 
     let mut input = exam(&serving);
     input["exam"]["campaignId"] = campaign["id"].clone();
-    let recorded = ok(
-        &clinician,
-        RECORD_EXAM,
-        json!({"input": input}),
-        "recordHealthExam",
-    )
-    .await;
+    let recorded = record_exam(&clinician, input).await;
     assert_eq!(coverage(&app, "40").await, (2, 1));
     assert_eq!(coverage(&app, "412").await, (1, 1));
 

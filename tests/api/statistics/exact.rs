@@ -13,7 +13,7 @@ use cadre_health::domain::{
 use serde_json::{Value, json};
 
 use super::fixture::Fixture;
-use super::{others_are, row, rows, total};
+use super::{AGE_BANDS, others_are, row, rows, total};
 use crate::helpers::TestApp;
 
 pub async fn world() -> TestApp {
@@ -381,15 +381,7 @@ async fn cadre_counts_by_status_tier_gender_and_age_band() {
     assert_eq!(row(&s, "412"), counts(&gender, &[2, 1]));
     assert_eq!(row(&s, "414"), counts(&gender, &[0, 0]));
 
-    let bands = [
-        "UNDER_40",
-        "40_TO_49",
-        "50_TO_59",
-        "60_TO_69",
-        "70_TO_79",
-        "80_AND_OVER",
-        "DECEASED",
-    ];
+    let bands = AGE_BANDS;
     let field = r#"cadreCounts(by: AGE_BAND, asOf: "2026-11-22")"#;
     let s = stat(&app, "40", field, "", COUNTS).await;
     assert_eq!(row(&s, "40"), counts(&bands, &[0, 1, 0, 0, 1, 0, 1]));

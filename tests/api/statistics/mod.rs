@@ -8,6 +8,17 @@ mod scope;
 
 use serde_json::Value;
 
+/// The keys of `cadreCounts(by: AGE_BAND)`, in their order.
+pub const AGE_BANDS: [&str; 7] = [
+    "UNDER_40",
+    "40_TO_49",
+    "50_TO_59",
+    "60_TO_69",
+    "70_TO_79",
+    "80_AND_OVER",
+    "DECEASED",
+];
+
 /// The `byBoard` rows of a statistic as (board code, row without its board), in order.
 pub fn rows(stat: &Value) -> Vec<(String, Value)> {
     stat["byBoard"]

@@ -49,7 +49,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // GET carries the document in the URL, at most 64 KiB (the `http` crate's limit), and
-    // `app.rs` parses it before `run` to refuse mutations.
+    // `app/graphql_http.rs` parses it before `run` to refuse mutations.
     for (name, query) in [
         ("GET: 6,000 levels of { a", "{ a ".repeat(6_000)),
         (

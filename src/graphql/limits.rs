@@ -20,7 +20,7 @@
 //! limit and its depth limit counts introspection too (GraphiQL's own schema query is about a
 //! dozen levels deep). The three steps run on the blocking pool, off the async workers, so a
 //! large document never holds up other requests and the request timeout can fire while it is
-//! read. Batch size, body size and request time are checked by the HTTP handler (`app.rs`).
+//! read. Batch size, body size and request time are checked by the HTTP handler (`app/graphql_http.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;

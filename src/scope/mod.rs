@@ -133,6 +133,10 @@ impl Scope {
 /// service; there is no flag or variable for it. [`AppFilter::Off`] exists only so that a test can
 /// show that PostgreSQL's row-level security alone keeps every answer inside the scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[allow(
+    clippy::manual_non_exhaustive,
+    reason = "Off is a real variant, hidden from the docs so nobody reaches for it"
+)]
 pub enum AppFilter {
     #[default]
     On,

@@ -81,7 +81,7 @@ impl<E: EntityTrait> Clone for Selection<E> {
 
 /// A request's database access, cut to the viewer's scope.
 ///
-/// It owns the request's transaction (opened by `db::begin_request`, which also sets the scope
+/// It owns the request's transaction (opened by `scope::begin_request`, which also sets the scope
 /// for row-level security), so DataLoaders and resolvers of one request share it.
 pub struct ScopedDb {
     scope: Scope,
@@ -244,7 +244,7 @@ impl ScopedDb {
     /// Ends the request. On success its audit events (changes and clinical reads) are written
     /// in one insert inside the transaction, which then commits. On failure everything rolls
     /// back. Either way, the events not written here are returned for the caller to write in a
-    /// transaction of their own (see `app::execute`): on failure the clinical reads (the client
+    /// transaction of their own (see `scope::audit_unkept_reads`): on failure the clinical reads (the client
     /// may have seen data, or an error that depended on a stored value), and on a read-only
     /// SQLite transaction, which cannot write, the reads of a successful request.
     ///

@@ -207,8 +207,8 @@ impl<'a> Writer<'a> {
     }
 
     /// Runs `update` on the rows of `E` inside the scope and returns how many changed. For
-    /// bookkeeping columns only: tenant keys change through [`ScopedDb::update`] and
-    /// [`ScopedDb::move_records`], which check the new keys.
+    /// bookkeeping columns only: tenant keys change through [`Writer::update`] and
+    /// [`Writer::move_records`], which check the new keys.
     pub async fn update_where<E: Tenant>(&self, update: sea_orm::UpdateMany<E>) -> AppResult<u64> {
         let tx = self.db.tx.read().await;
         let savepoint = open(&tx)?.begin().await?;

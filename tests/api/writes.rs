@@ -3,25 +3,21 @@
 
 use std::collections::BTreeMap;
 
+use cadre_health::scope::registry::{TableKind, tenant_tables};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::helpers::{Client, TestApp, assert_bad_user_input, error_codes};
 
-/// Every table the API writes, with its row count. A rejected request must leave all equal.
-pub const TABLES: [&str; 11] = [
-    "cadres",
-    "campaign_enrolments",
-    "chronic_conditions",
-    "exam_campaigns",
-    "health_exams",
-    "clinic_visits",
-    "prescriptions",
-    "referrals",
-    "consultations",
-    "vaccinations",
-    "audit_events",
-];
+/// Every table the API writes (every tenant table of the registry but the board tree), for
+/// row counts: a rejected request must leave all equal.
+pub fn tables() -> Vec<&'static str> {
+    tenant_tables()
+        .into_iter()
+        .filter(|t| t.kind != TableKind::BoardTree)
+        .map(|t| t.name)
+        .collect()
+}
 
 pub async fn counts(app: &TestApp) -> BTreeMap<&'static str, i64> {
     counts_where(app, |_| "").await
@@ -62,7 +58,7 @@ async fn counts_where(
     condition: impl Fn(&str) -> &'static str,
 ) -> BTreeMap<&'static str, i64> {
     let mut out = BTreeMap::new();
-    for table in TABLES {
+    for table in tables() {
         let backend = app.db.get_database_backend();
         let row = app
             .db

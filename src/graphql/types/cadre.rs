@@ -289,15 +289,6 @@ impl Cadre {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn masks_all_but_the_last_four_characters() {
-        assert_eq!(super::mask("040085001234"), "********1234");
-        assert_eq!(super::mask("123"), "123");
-    }
-}
-
 /// Prefetches each selection of one nested history field (aliases may ask for different
 /// pages). Arguments that do not parse are left for the field itself to report.
 async fn prefetch_history<E>(
@@ -354,4 +345,13 @@ where
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn masks_all_but_the_last_four_characters() {
+        assert_eq!(super::mask("040085001234"), "********1234");
+        assert_eq!(super::mask("123"), "123");
+    }
 }

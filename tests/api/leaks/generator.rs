@@ -202,11 +202,10 @@ impl Generator<'_> {
                 continue;
             };
             match r.kind.as_str() {
-                "SCALAR" | "ENUM" => {
-                    if name == "id" || name == "code" || self.chance(0.7) {
-                        parts.push(format!("{name}{args}"));
-                    }
+                "SCALAR" | "ENUM" if name == "id" || name == "code" || self.chance(0.7) => {
+                    parts.push(format!("{name}{args}"));
                 }
+                "SCALAR" | "ENUM" => {}
                 "OBJECT" if r.name == "Board" => {
                     parts.push(format!("{name}{args} {{ __typename code }}"));
                 }

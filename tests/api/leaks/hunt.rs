@@ -167,10 +167,9 @@ impl Hunt {
             &ask.count,
             answer.get("totalCount").and_then(Value::as_u64),
         ) && let Some(expected) = checker.expected_root_count(&node, predicted)
+            && total as usize != expected
         {
-            if total as usize != expected {
-                return Err(context(format!("totalCount {total}, expected {expected}")));
-            }
+            return Err(context(format!("totalCount {total}, expected {expected}")));
         }
         self.seen.lock().expect("seen").extend(checker.seen);
         let mut pool = self.cursors.lock().expect("cursors");

@@ -55,8 +55,8 @@ fn sum_of<const N: usize>(rows: &BTreeMap<String, (i64, [i64; N])>) -> (i64, [i6
     let mut sum = (0, [0; N]);
     for (n, with) in rows.values() {
         sum.0 += n;
-        for i in 0..N {
-            sum.1[i] += with[i];
+        for (total, n) in sum.1.iter_mut().zip(with) {
+            *total += n;
         }
     }
     sum
@@ -209,8 +209,8 @@ async fn every_statistic_matches_a_plain_rust_count_of_the_demo_rows() {
             };
             let mut sum = ([0i64; 5], 0i64);
             for (counts, un) in by.values() {
-                for i in 0..5 {
-                    sum.0[i] += counts[i];
+                for (total, n) in sum.0.iter_mut().zip(counts) {
+                    *total += n;
                 }
                 sum.1 += un;
             }
@@ -306,7 +306,8 @@ async fn every_statistic_matches_a_plain_rust_count_of_the_demo_rows() {
                 _ => "80_AND_OVER",
             }
         };
-        let keyings: [(&str, Vec<&str>, Box<dyn Fn(&cadre::Model) -> &'static str>); 4] = [
+        type KeyOf<'a> = Box<dyn Fn(&cadre::Model) -> &'static str + 'a>;
+        let keyings: [(&str, Vec<&str>, KeyOf<'_>); 4] = [
             (
                 "STATUS",
                 vec!["SERVING", "RETIRED", "DECEASED"],

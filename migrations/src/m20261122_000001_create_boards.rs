@@ -5,16 +5,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tenant::Tenant;
-
-#[derive(DeriveIden)]
-enum Boards {
-    Table,
-    Code,
-    Name,
-    Level,
-    ParentCode,
-}
+use crate::tenant::{self, Boards, Tenant, cols};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -22,45 +13,31 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(Boards::Table)
-                    .col(string_len(Boards::Code, 8).primary_key())
-                    .col(string_len(Boards::Name, 200))
-                    .col(
-                        string_len(Boards::Level, 16).check(
-                            Expr::col(Boards::Level).is_in(["CENTRAL", "PROVINCE", "DISTRICT"]),
-                        ),
-                    )
-                    .col(string_len_null(Boards::ParentCode, 8))
-                    .col(string_len_null(Tenant::ProvinceCode, 8))
-                    .col(string_len_null(Tenant::DistrictCode, 8))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(Boards::Table, Boards::ParentCode)
-                            .to(Boards::Table, Boards::Code),
-                    )
-                    .to_owned(),
+        let table = Table::create()
+            .table(Boards::Table)
+            .col(string_len(Boards::Code, 8).primary_key())
+            .col(string_len(Boards::Name, 200))
+            .col(
+                string_len(Boards::Level, 16)
+                    .check(Expr::col(Boards::Level).is_in(["CENTRAL", "PROVINCE", "DISTRICT"])),
             )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("boards_parent")
-                    .table(Boards::Table)
-                    .col(Boards::ParentCode)
-                    .to_owned(),
+            .col(string_len_null(Boards::ParentCode, 8))
+            .col(string_len_null(Tenant::ProvinceCode, 8))
+            .col(string_len_null(Tenant::DistrictCode, 8))
+            .foreign_key(
+                ForeignKey::create()
+                    .from(Boards::Table, Boards::ParentCode)
+                    .to(Boards::Table, Boards::Code),
             )
-            .await?;
-        manager
-            .create_index(crate::tenant::index("boards_tenant", Boards::Table, vec![]))
-            .await
+            .to_owned();
+        let indexes = [
+            tenant::plain_index("boards_parent", Boards::Table, cols![Boards::ParentCode]),
+            tenant::index("boards_tenant", Boards::Table, vec![]),
+        ];
+        tenant::create(manager, &table, indexes).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Boards::Table).to_owned())
-            .await
+        tenant::drop_table(manager, Boards::Table).await
     }
 }

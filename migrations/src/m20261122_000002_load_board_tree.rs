@@ -3,16 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-#[derive(DeriveIden)]
-enum Boards {
-    Table,
-    Code,
-    Name,
-    Level,
-    ParentCode,
-    ProvinceCode,
-    DistrictCode,
-}
+use crate::tenant::{Boards, Tenant, cols};
 
 const ADMIN_UNITS: &str = include_str!("data/vn-admin-units-2024.csv");
 
@@ -69,13 +60,13 @@ impl MigrationTrait for Migration {
         // Provinces come before their districts in the file, so parents always exist first.
         for chunk in board_rows()?.chunks(200) {
             let mut insert = Query::insert();
-            insert.into_table(Boards::Table).columns([
+            insert.into_table(Boards::Table).columns(cols![
                 Boards::Code,
                 Boards::Name,
                 Boards::Level,
                 Boards::ParentCode,
-                Boards::ProvinceCode,
-                Boards::DistrictCode,
+                Tenant::ProvinceCode,
+                Tenant::DistrictCode,
             ]);
             for row in chunk {
                 insert.values_panic(row.iter().cloned().map(Expr::value));

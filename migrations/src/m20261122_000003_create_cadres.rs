@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tenant::{self, Tenant};
+use crate::tenant::{self, Tenant, cols};
 
 #[derive(DeriveIden)]
 enum Cadres {
@@ -26,55 +26,47 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                tenant::table(Cadres::Table)
-                    .col(string_len(Cadres::FullName, 100))
-                    .col(string_len(Cadres::NameFolded, 100))
-                    .col(
-                        string_len(Cadres::Gender, 8)
-                            .check(Expr::col(Cadres::Gender).is_in(["MALE", "FEMALE"])),
-                    )
-                    .col(date(Cadres::BirthDate))
-                    .col(string_len_null(Cadres::Position, 200))
-                    .col(string_len_null(Cadres::Workplace, 200))
-                    .col(
-                        string_len(Cadres::Status, 16).check(
-                            Expr::col(Cadres::Status).is_in(["SERVING", "RETIRED", "DECEASED"]),
-                        ),
-                    )
-                    .col(string_len(Cadres::ManagementTier, 16).check(
-                        Expr::col(Cadres::ManagementTier).is_in([
-                            "POLITBURO",
-                            "CENTRAL",
-                            "PROVINCIAL",
-                            "DISTRICT",
-                        ]),
-                    ))
-                    .col(string_len_null(Cadres::NationalId, 12).unique_key())
-                    .col(string_len_null(Cadres::InsuranceNumber, 15))
-                    .to_owned(),
+        let table = tenant::table(Cadres::Table)
+            .col(string_len(Cadres::FullName, 100))
+            .col(string_len(Cadres::NameFolded, 100))
+            .col(
+                string_len(Cadres::Gender, 8)
+                    .check(Expr::col(Cadres::Gender).is_in(["MALE", "FEMALE"])),
             )
-            .await?;
-        manager
-            .create_index(tenant::index(
+            .col(date(Cadres::BirthDate))
+            .col(string_len_null(Cadres::Position, 200))
+            .col(string_len_null(Cadres::Workplace, 200))
+            .col(
+                string_len(Cadres::Status, 16)
+                    .check(Expr::col(Cadres::Status).is_in(["SERVING", "RETIRED", "DECEASED"])),
+            )
+            .col(string_len(Cadres::ManagementTier, 16).check(
+                Expr::col(Cadres::ManagementTier).is_in([
+                    "POLITBURO",
+                    "CENTRAL",
+                    "PROVINCIAL",
+                    "DISTRICT",
+                ]),
+            ))
+            .col(string_len_null(Cadres::NationalId, 12).unique_key())
+            .col(string_len_null(Cadres::InsuranceNumber, 15))
+            .to_owned();
+        let indexes = [
+            tenant::index(
                 "cadres_tenant_name",
                 Cadres::Table,
-                vec![Cadres::NameFolded.into_iden(), Tenant::Id.into_iden()],
-            ))
-            .await?;
-        manager
-            .create_index(tenant::index(
+                cols![Cadres::NameFolded, Tenant::Id],
+            ),
+            tenant::index(
                 "cadres_tenant_board",
                 Cadres::Table,
-                vec![Tenant::BoardCode.into_iden(), Tenant::Id.into_iden()],
-            ))
-            .await
+                cols![Tenant::BoardCode, Tenant::Id],
+            ),
+        ];
+        tenant::create(manager, &table, indexes).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Cadres::Table).to_owned())
-            .await
+        tenant::drop_table(manager, Cadres::Table).await
     }
 }

@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tenant::{self, Tenant};
+use crate::tenant::{self, Tenant, cols};
 
 #[derive(DeriveIden)]
 enum ChronicConditions {
@@ -22,37 +22,28 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use ChronicConditions as C;
-        manager
-            .create_table(
-                tenant::table(C::Table)
-                    .col(uuid(C::CadreId))
-                    .col(string_len(C::IcdCode, 8))
-                    .col(date(C::DiagnosedOn))
-                    .col(date_null(C::ResolvedOn))
-                    .col(string_len_null(C::Note, 500))
-                    .foreign_key(&mut tenant::cadre_fk(C::Table, C::CadreId))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(tenant::index(
+        let table = tenant::cadre_table(C::Table, C::CadreId)
+            .col(string_len(C::IcdCode, 8))
+            .col(date(C::DiagnosedOn))
+            .col(date_null(C::ResolvedOn))
+            .col(string_len_null(C::Note, 500))
+            .to_owned();
+        let indexes = [
+            tenant::index(
                 "chronic_conditions_tenant_code",
                 C::Table,
-                vec![C::IcdCode.into_iden(), C::CadreId.into_iden()],
-            ))
-            .await?;
-        manager
-            .create_index(tenant::plain_index(
+                cols![C::IcdCode, C::CadreId],
+            ),
+            tenant::plain_index(
                 "chronic_conditions_cadre",
                 C::Table,
-                vec![C::CadreId.into_iden(), Tenant::Id.into_iden()],
-            ))
-            .await
+                cols![C::CadreId, Tenant::Id],
+            ),
+        ];
+        tenant::create(manager, &table, indexes).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(ChronicConditions::Table).to_owned())
-            .await
+        tenant::drop_table(manager, ChronicConditions::Table).await
     }
 }

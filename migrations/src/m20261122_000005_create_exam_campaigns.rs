@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tenant::{self, Tenant};
+use crate::tenant::{self, Tenant, cols};
 
 #[derive(DeriveIden)]
 enum ExamCampaigns {
@@ -22,41 +22,27 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use ExamCampaigns as E;
-        manager
-            .create_table(
-                tenant::table(E::Table)
-                    .col(string_len(E::Name, 200))
-                    .col(integer(E::Year))
-                    .col(small_integer(E::Round).check(Expr::col(E::Round).is_in([1, 2])))
-                    .col(
-                        string_len(E::Cohort, 8)
-                            .check(Expr::col(E::Cohort).is_in(["SERVING", "RETIRED", "ALL"])),
-                    )
-                    .col(date(E::StartsOn))
-                    .col(date(E::EndsOn))
-                    .to_owned(),
+        let table = tenant::table(E::Table)
+            .col(string_len(E::Name, 200))
+            .col(integer(E::Year))
+            .col(small_integer(E::Round).check(Expr::col(E::Round).is_in([1, 2])))
+            .col(
+                string_len(E::Cohort, 8)
+                    .check(Expr::col(E::Cohort).is_in(["SERVING", "RETIRED", "ALL"])),
             )
-            .await?;
-        manager
-            .create_index(
-                tenant::index(
-                    "exam_campaigns_tenant_board_round",
-                    E::Table,
-                    vec![
-                        Tenant::BoardCode.into_iden(),
-                        E::Year.into_iden(),
-                        E::Round.into_iden(),
-                    ],
-                )
+            .col(date(E::StartsOn))
+            .col(date(E::EndsOn))
+            .to_owned();
+        let board_round = cols![Tenant::BoardCode, E::Year, E::Round];
+        let indexes = [
+            tenant::index("exam_campaigns_tenant_board_round", E::Table, board_round)
                 .unique()
                 .to_owned(),
-            )
-            .await
+        ];
+        tenant::create(manager, &table, indexes).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(ExamCampaigns::Table).to_owned())
-            .await
+        tenant::drop_table(manager, ExamCampaigns::Table).await
     }
 }

@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tenant::{self, Tenant};
+use crate::tenant::{self, Parent, Tenant, cols};
 
 #[derive(DeriveIden)]
 enum HealthExams {
@@ -32,12 +32,6 @@ enum HealthExams {
     Physician,
 }
 
-#[derive(DeriveIden)]
-enum ExamCampaigns {
-    Table,
-    Id,
-}
-
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -45,79 +39,64 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use HealthExams as H;
-        manager
-            .create_table(
-                tenant::table(H::Table)
-                    .col(uuid(H::CadreId))
-                    .col(uuid_null(H::CampaignId))
-                    .col(date(H::ExaminedOn))
-                    .col(string_len_null(H::Facility, 200))
-                    .col(string_len(H::Kind, 16).check(Expr::col(H::Kind).is_in([
-                        "PERIODIC",
-                        "ROUTINE",
-                        "SPECIALIST",
-                    ])))
-                    .col(double_null(H::HeightCm))
-                    .col(double_null(H::WeightKg))
-                    .col(double_null(H::Bmi))
-                    .col(integer_null(H::SystolicMmhg))
-                    .col(integer_null(H::DiastolicMmhg))
-                    .col(integer_null(H::PulseBpm))
-                    .col(double_null(H::GlucoseMmolL))
-                    .col(double_null(H::Hba1cPercent))
-                    .col(double_null(H::CholesterolMmolL))
-                    .col(double_null(H::TriglyceridesMmolL))
-                    .col(double_null(H::CreatinineUmolL))
-                    .col(string_len(H::Diagnoses, 400).default(""))
-                    .col(
-                        string_len_null(H::CadreClass, 2)
-                            .check(Expr::col(H::CadreClass).is_in(["A", "B1", "B2", "C", "D"])),
-                    )
-                    .col(
-                        string_len_null(H::GeneralClass, 3)
-                            .check(Expr::col(H::GeneralClass).is_in(["I", "II", "III", "IV", "V"])),
-                    )
-                    .col(string_len_null(H::Conclusion, 2000))
-                    .col(string_len_null(H::Physician, 100))
-                    .foreign_key(&mut tenant::cadre_fk(H::Table, H::CadreId))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(H::Table, H::CampaignId)
-                            .to(ExamCampaigns::Table, ExamCampaigns::Id),
-                    )
-                    .to_owned(),
+        let table = tenant::cadre_table(H::Table, H::CadreId)
+            .col(uuid_null(H::CampaignId))
+            .col(date(H::ExaminedOn))
+            .col(string_len_null(H::Facility, 200))
+            .col(string_len(H::Kind, 16).check(Expr::col(H::Kind).is_in([
+                "PERIODIC",
+                "ROUTINE",
+                "SPECIALIST",
+            ])))
+            .col(double_null(H::HeightCm))
+            .col(double_null(H::WeightKg))
+            .col(double_null(H::Bmi))
+            .col(integer_null(H::SystolicMmhg))
+            .col(integer_null(H::DiastolicMmhg))
+            .col(integer_null(H::PulseBpm))
+            .col(double_null(H::GlucoseMmolL))
+            .col(double_null(H::Hba1cPercent))
+            .col(double_null(H::CholesterolMmolL))
+            .col(double_null(H::TriglyceridesMmolL))
+            .col(double_null(H::CreatinineUmolL))
+            .col(string_len(H::Diagnoses, 400).default(""))
+            .col(
+                string_len_null(H::CadreClass, 2)
+                    .check(Expr::col(H::CadreClass).is_in(["A", "B1", "B2", "C", "D"])),
             )
-            .await?;
-        manager
-            .create_index(tenant::index(
+            .col(
+                string_len_null(H::GeneralClass, 3)
+                    .check(Expr::col(H::GeneralClass).is_in(["I", "II", "III", "IV", "V"])),
+            )
+            .col(string_len_null(H::Conclusion, 2000))
+            .col(string_len_null(H::Physician, 100))
+            .foreign_key(&mut tenant::fk(
+                H::Table,
+                H::CampaignId,
+                Parent::ExamCampaigns,
+            ))
+            .to_owned();
+        let indexes = [
+            tenant::index(
                 "health_exams_tenant_date",
                 H::Table,
-                vec![H::ExaminedOn.into_iden(), H::CadreId.into_iden()],
-            ))
-            .await?;
-        manager
-            .create_index(tenant::index(
+                cols![H::ExaminedOn, H::CadreId],
+            ),
+            tenant::index(
                 "health_exams_tenant_campaign",
                 H::Table,
-                vec![H::CampaignId.into_iden(), H::CadreId.into_iden()],
-            ))
-            .await?;
-        manager
-            .create_index(tenant::plain_index(
+                cols![H::CampaignId, H::CadreId],
+            ),
+            tenant::plain_index(
                 "health_exams_cadre_date",
                 H::Table,
-                vec![
-                    H::CadreId.into_iden(),
-                    H::ExaminedOn.into_iden(),
-                    Tenant::Id.into_iden(),
-                ],
-            ))
-            .await
+                cols![H::CadreId, H::ExaminedOn, Tenant::Id],
+            ),
+        ];
+        tenant::create(manager, &table, indexes).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(HealthExams::Table).to_owned())
-            .await
+        tenant::drop_table(manager, HealthExams::Table).await
     }
 }

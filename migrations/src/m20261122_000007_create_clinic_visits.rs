@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tenant::{self, Tenant};
+use crate::tenant;
 
 #[derive(DeriveIden)]
 enum ClinicVisits {
@@ -22,41 +22,17 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use ClinicVisits as V;
-        manager
-            .create_table(
-                tenant::table(V::Table)
-                    .col(uuid(V::CadreId))
-                    .col(timestamp_with_time_zone(V::VisitedAt))
-                    .col(string_len_null(V::Complaint, 1000))
-                    .col(string_len(V::Diagnoses, 400).default(""))
-                    .col(string_len_null(V::Physician, 100))
-                    .foreign_key(&mut tenant::cadre_fk(V::Table, V::CadreId))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(tenant::index(
-                "clinic_visits_tenant_time",
-                V::Table,
-                vec![V::VisitedAt.into_iden()],
-            ))
-            .await?;
-        manager
-            .create_index(tenant::plain_index(
-                "clinic_visits_cadre_time",
-                V::Table,
-                vec![
-                    V::CadreId.into_iden(),
-                    V::VisitedAt.into_iden(),
-                    Tenant::Id.into_iden(),
-                ],
-            ))
-            .await
+        let table = tenant::cadre_table(V::Table, V::CadreId)
+            .col(timestamp_with_time_zone(V::VisitedAt))
+            .col(string_len_null(V::Complaint, 1000))
+            .col(string_len(V::Diagnoses, 400).default(""))
+            .col(string_len_null(V::Physician, 100))
+            .to_owned();
+        let indexes = ["clinic_visits_tenant_time", "clinic_visits_cadre_time"];
+        tenant::create_dated(manager, &table, (V::CadreId, V::VisitedAt), indexes).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(ClinicVisits::Table).to_owned())
-            .await
+        tenant::drop_table(manager, ClinicVisits::Table).await
     }
 }

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tenant::{self, Tenant};
+use crate::tenant::{self, Parent, Tenant, cols};
 
 #[derive(DeriveIden)]
 enum Prescriptions {
@@ -15,12 +15,6 @@ enum Prescriptions {
     Dosage,
 }
 
-#[derive(DeriveIden)]
-enum ClinicVisits {
-    Table,
-    Id,
-}
-
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -28,42 +22,27 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use Prescriptions as P;
-        manager
-            .create_table(
-                tenant::table(P::Table)
-                    .col(uuid(P::VisitId))
-                    .col(uuid(P::CadreId))
-                    .col(string_len(P::Drug, 200))
-                    .col(integer(P::Quantity).check(Expr::col(P::Quantity).gt(0)))
-                    .col(string_len_null(P::Dosage, 200))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(P::Table, P::VisitId)
-                            .to(ClinicVisits::Table, ClinicVisits::Id),
-                    )
-                    .foreign_key(&mut tenant::cadre_fk(P::Table, P::CadreId))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(tenant::index(
-                "prescriptions_tenant_visit",
-                P::Table,
-                vec![P::VisitId.into_iden()],
-            ))
-            .await?;
-        manager
-            .create_index(tenant::plain_index(
+        let table = tenant::table(P::Table)
+            .col(uuid(P::VisitId))
+            .col(uuid(P::CadreId))
+            .col(string_len(P::Drug, 200))
+            .col(integer(P::Quantity).check(Expr::col(P::Quantity).gt(0)))
+            .col(string_len_null(P::Dosage, 200))
+            .foreign_key(&mut tenant::fk(P::Table, P::VisitId, Parent::ClinicVisits))
+            .foreign_key(&mut tenant::fk(P::Table, P::CadreId, Parent::Cadres))
+            .to_owned();
+        let indexes = [
+            tenant::index("prescriptions_tenant_visit", P::Table, cols![P::VisitId]),
+            tenant::plain_index(
                 "prescriptions_visit",
                 P::Table,
-                vec![P::VisitId.into_iden(), Tenant::Id.into_iden()],
-            ))
-            .await
+                cols![P::VisitId, Tenant::Id],
+            ),
+        ];
+        tenant::create(manager, &table, indexes).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Prescriptions::Table).to_owned())
-            .await
+        tenant::drop_table(manager, Prescriptions::Table).await
     }
 }

@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tenant::{self, Tenant};
+use crate::tenant;
 
 #[derive(DeriveIden)]
 enum Referrals {
@@ -22,53 +22,20 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use Referrals as R;
-        manager
-            .create_table(
-                tenant::table(R::Table)
-                    .col(uuid(R::CadreId))
-                    .col(date(R::ReferredOn))
-                    .col(string_len(R::Destination, 200))
-                    .col(string_len_null(R::Reason, 1000))
-                    .col(
-                        string_len(R::Urgency, 16).check(Expr::col(R::Urgency).is_in([
-                            "ROUTINE",
-                            "URGENT",
-                            "EMERGENCY",
-                        ])),
-                    )
-                    .col(string_len(R::Status, 16).check(Expr::col(R::Status).is_in([
-                        "REQUESTED",
-                        "ACCEPTED",
-                        "COMPLETED",
-                        "CANCELLED",
-                    ])))
-                    .foreign_key(&mut tenant::cadre_fk(R::Table, R::CadreId))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(tenant::index(
-                "referrals_tenant_date",
-                R::Table,
-                vec![R::ReferredOn.into_iden()],
-            ))
-            .await?;
-        manager
-            .create_index(tenant::plain_index(
-                "referrals_cadre_date",
-                R::Table,
-                vec![
-                    R::CadreId.into_iden(),
-                    R::ReferredOn.into_iden(),
-                    Tenant::Id.into_iden(),
-                ],
-            ))
-            .await
+        let urgencies = ["ROUTINE", "URGENT", "EMERGENCY"];
+        let statuses = ["REQUESTED", "ACCEPTED", "COMPLETED", "CANCELLED"];
+        let table = tenant::cadre_table(R::Table, R::CadreId)
+            .col(date(R::ReferredOn))
+            .col(string_len(R::Destination, 200))
+            .col(string_len_null(R::Reason, 1000))
+            .col(string_len(R::Urgency, 16).check(Expr::col(R::Urgency).is_in(urgencies)))
+            .col(string_len(R::Status, 16).check(Expr::col(R::Status).is_in(statuses)))
+            .to_owned();
+        let indexes = ["referrals_tenant_date", "referrals_cadre_date"];
+        tenant::create_dated(manager, &table, (R::CadreId, R::ReferredOn), indexes).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Referrals::Table).to_owned())
-            .await
+        tenant::drop_table(manager, Referrals::Table).await
     }
 }

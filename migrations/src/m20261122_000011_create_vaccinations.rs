@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tenant;
+use crate::tenant::{self, cols};
 
 #[derive(DeriveIden)]
 enum Vaccinations {
@@ -21,47 +21,27 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use Vaccinations as V;
-        manager
-            .create_table(
-                tenant::table(V::Table)
-                    .col(uuid(V::CadreId))
-                    .col(string_len(V::Vaccine, 100))
-                    .col(
-                        small_integer(V::DoseNumber).check(Expr::col(V::DoseNumber).between(1, 10)),
-                    )
-                    .col(date(V::GivenOn))
-                    .col(string_len_null(V::Lot, 50))
-                    .foreign_key(&mut tenant::cadre_fk(V::Table, V::CadreId))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(tenant::index(
+        let table = tenant::cadre_table(V::Table, V::CadreId)
+            .col(string_len(V::Vaccine, 100))
+            .col(small_integer(V::DoseNumber).check(Expr::col(V::DoseNumber).between(1, 10)))
+            .col(date(V::GivenOn))
+            .col(string_len_null(V::Lot, 50))
+            .to_owned();
+        let cadre_dose = cols![V::CadreId, V::Vaccine, V::DoseNumber];
+        let indexes = [
+            tenant::index(
                 "vaccinations_tenant_vaccine",
                 V::Table,
-                vec![V::Vaccine.into_iden(), V::DoseNumber.into_iden()],
-            ))
-            .await?;
-        manager
-            .create_index(
-                tenant::plain_index(
-                    "vaccinations_cadre_dose",
-                    V::Table,
-                    vec![
-                        V::CadreId.into_iden(),
-                        V::Vaccine.into_iden(),
-                        V::DoseNumber.into_iden(),
-                    ],
-                )
+                cols![V::Vaccine, V::DoseNumber],
+            ),
+            tenant::plain_index("vaccinations_cadre_dose", V::Table, cadre_dose)
                 .unique()
                 .to_owned(),
-            )
-            .await
+        ];
+        tenant::create(manager, &table, indexes).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Vaccinations::Table).to_owned())
-            .await
+        tenant::drop_table(manager, Vaccinations::Table).await
     }
 }

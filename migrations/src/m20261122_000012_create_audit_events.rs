@@ -5,7 +5,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tenant::{self, Tenant};
+use crate::tenant;
 
 #[derive(DeriveIden)]
 enum AuditEvents {
@@ -30,46 +30,24 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use AuditEvents as A;
-        manager
-            .create_table(
-                tenant::table(A::Table)
-                    .col(string_len(A::ActorSub, 200))
-                    .col(string_len(A::ActorBoard, 8))
-                    .col(string_len(A::ActorRole, 16))
-                    .col(string_len(A::Action, 64))
-                    .col(string_len(A::Entity, 64))
-                    .col(uuid_null(A::EntityId))
-                    // No foreign key: the trail outlives any change to the rows it speaks of.
-                    .col(uuid_null(A::CadreId))
-                    .col(string_len_null(A::RequestId, 64))
-                    .col(string_len(A::ChangedFields, 1000).default(""))
-                    .col(timestamp_with_time_zone(A::OccurredAt))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(tenant::index(
-                "audit_events_tenant_time",
-                A::Table,
-                vec![A::OccurredAt.into_iden()],
-            ))
-            .await?;
-        manager
-            .create_index(tenant::plain_index(
-                "audit_events_cadre_time",
-                A::Table,
-                vec![
-                    A::CadreId.into_iden(),
-                    A::OccurredAt.into_iden(),
-                    Tenant::Id.into_iden(),
-                ],
-            ))
-            .await
+        let table = tenant::table(A::Table)
+            .col(string_len(A::ActorSub, 200))
+            .col(string_len(A::ActorBoard, 8))
+            .col(string_len(A::ActorRole, 16))
+            .col(string_len(A::Action, 64))
+            .col(string_len(A::Entity, 64))
+            .col(uuid_null(A::EntityId))
+            // No foreign key: the trail outlives any change to the rows it speaks of.
+            .col(uuid_null(A::CadreId))
+            .col(string_len_null(A::RequestId, 64))
+            .col(string_len(A::ChangedFields, 1000).default(""))
+            .col(timestamp_with_time_zone(A::OccurredAt))
+            .to_owned();
+        let indexes = ["audit_events_tenant_time", "audit_events_cadre_time"];
+        tenant::create_dated(manager, &table, (A::CadreId, A::OccurredAt), indexes).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(AuditEvents::Table).to_owned())
-            .await
+        tenant::drop_table(manager, AuditEvents::Table).await
     }
 }

@@ -9,6 +9,7 @@
 //!
 //! SQLite has no row-level security; this migration does nothing there.
 
+use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
 
 use crate::tenant::{self, APP_ROLE, Access};
@@ -34,29 +35,24 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
-            return Ok(());
-        }
         // Roles are shared by every database of the server, so the role may exist already, or
         // be created at this moment by a migration of another database: both are fine.
-        manager
-            .get_connection()
-            .execute_unprepared(&format!(
-                "DO $$
+        let role = format!(
+            "DO $$
+             BEGIN
+               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
                  BEGIN
-                   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
-                     BEGIN
-                       CREATE ROLE {APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-                     EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-                     END;
-                   END IF;
-                   IF NOT pg_has_role(current_user, '{APP_ROLE}', 'MEMBER') THEN
-                     EXECUTE format('GRANT {APP_ROLE} TO %I', current_user);
-                   END IF;
-                   EXECUTE format('GRANT USAGE ON SCHEMA %I TO {APP_ROLE}', current_schema());
-                 END $$;"
-            ))
-            .await?;
+                   CREATE ROLE {APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+                 END;
+               END IF;
+               IF NOT pg_has_role(current_user, '{APP_ROLE}', 'MEMBER') THEN
+                 EXECUTE format('GRANT {APP_ROLE} TO %I', current_user);
+               END IF;
+               EXECUTE format('GRANT USAGE ON SCHEMA %I TO {APP_ROLE}', current_schema());
+             END $$;"
+        );
+        tenant::execute_on(manager, DatabaseBackend::Postgres, &role).await?;
         for (table, access) in TABLES {
             tenant::protect_with(manager, table, access).await?;
         }

@@ -10,7 +10,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tenant::{self, Tenant};
+use crate::tenant::{self, Parent, Tenant, cols};
 
 #[derive(DeriveIden)]
 enum CampaignEnrolments {
@@ -23,12 +23,6 @@ enum CampaignEnrolments {
     ExaminedOn,
 }
 
-#[derive(DeriveIden)]
-enum ExamCampaigns {
-    Table,
-    Id,
-}
-
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -36,68 +30,53 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use CampaignEnrolments as E;
-        manager
-            .create_table(
-                tenant::table(E::Table)
-                    .col(uuid(E::CampaignId))
-                    .col(uuid(E::CadreId))
-                    .col(integer(E::Year))
-                    .col(small_integer(E::Round).check(Expr::col(E::Round).is_in([1, 2])))
-                    .col(date_null(E::ExaminedOn))
-                    .foreign_key(&mut tenant::cadre_fk(E::Table, E::CadreId))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(E::Table, E::CampaignId)
-                            .to(ExamCampaigns::Table, ExamCampaigns::Id),
-                    )
-                    .to_owned(),
+        let table = tenant::table(E::Table)
+            .col(uuid(E::CampaignId))
+            .col(uuid(E::CadreId))
+            .col(integer(E::Year))
+            .col(small_integer(E::Round).check(Expr::col(E::Round).is_in([1, 2])))
+            .col(date_null(E::ExaminedOn))
+            .foreign_key(&mut tenant::fk(E::Table, E::CadreId, Parent::Cadres))
+            .foreign_key(&mut tenant::fk(
+                E::Table,
+                E::CampaignId,
+                Parent::ExamCampaigns,
+            ))
+            .to_owned();
+        let indexes = [
+            // One enrolment per cadre and campaign.
+            tenant::plain_index(
+                "campaign_enrolments_campaign_cadre",
+                E::Table,
+                cols![E::CampaignId, E::CadreId],
             )
-            .await?;
-        // One enrolment per cadre and campaign.
-        manager
-            .create_index(
-                tenant::plain_index(
-                    "campaign_enrolments_campaign_cadre",
-                    E::Table,
-                    vec![E::CampaignId.into_iden(), E::CadreId.into_iden()],
-                )
-                .unique()
-                .to_owned(),
-            )
-            .await?;
-        // Coverage for a year and round, grouped by province or district: a central viewer
-        // has no tenant key to lead with, so (year, round) leads and the keys follow.
-        manager
-            .create_index(tenant::plain_index(
+            .unique()
+            .to_owned(),
+            // Coverage for a year and round, grouped by province or district: a central viewer
+            // has no tenant key to lead with, so (year, round) leads and the keys follow.
+            tenant::plain_index(
                 "campaign_enrolments_year_round_tenant",
                 E::Table,
-                vec![
-                    E::Year.into_iden(),
-                    E::Round.into_iden(),
-                    Tenant::ProvinceCode.into_iden(),
-                    Tenant::DistrictCode.into_iden(),
-                    E::ExaminedOn.into_iden(),
+                cols![
+                    E::Year,
+                    E::Round,
+                    Tenant::ProvinceCode,
+                    Tenant::DistrictCode,
+                    E::ExaminedOn
                 ],
-            ))
-            .await?;
-        manager
-            .create_index(tenant::index(
+            ),
+            tenant::index(
                 "campaign_enrolments_tenant_year_round",
                 E::Table,
-                vec![
-                    E::Year.into_iden(),
-                    E::Round.into_iden(),
-                    E::ExaminedOn.into_iden(),
-                ],
-            ))
-            .await?;
+                cols![E::Year, E::Round, E::ExaminedOn],
+            ),
+        ];
+        tenant::create(manager, &table, indexes).await?;
         // Row-level security on PostgreSQL, like every tenant table.
         tenant::protect(manager, "campaign_enrolments").await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(CampaignEnrolments::Table).to_owned())
-            .await
+        tenant::drop_table(manager, CampaignEnrolments::Table).await
     }
 }

@@ -5,7 +5,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::tenant::{self, Tenant};
+use crate::tenant::{self, Tenant, cols};
 
 #[derive(DeriveIden)]
 enum HealthExams {
@@ -27,14 +27,14 @@ impl MigrationTrait for Migration {
             .create_index(tenant::plain_index(
                 "health_exams_date_cadre_classes",
                 H::Table,
-                vec![
-                    H::ExaminedOn.into_iden(),
-                    H::CadreId.into_iden(),
-                    Tenant::Id.into_iden(),
-                    H::CadreClass.into_iden(),
-                    H::GeneralClass.into_iden(),
-                    Tenant::ProvinceCode.into_iden(),
-                    Tenant::DistrictCode.into_iden(),
+                cols![
+                    H::ExaminedOn,
+                    H::CadreId,
+                    Tenant::Id,
+                    H::CadreClass,
+                    H::GeneralClass,
+                    Tenant::ProvinceCode,
+                    Tenant::DistrictCode,
                 ],
             ))
             .await

@@ -10,7 +10,10 @@
 //! `pg_trgm` is a trusted extension (PostgreSQL 13+): the database's owner may create it. On
 //! SQLite, whose databases hold one deployment's few thousand cadres, this does nothing.
 
+use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
+
+use crate::tenant;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -18,27 +21,17 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-            .await?;
-        db.execute_unprepared(
+        for sql in [
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
             "CREATE INDEX IF NOT EXISTS cadres_name_trgm ON cadres USING gin (name_folded gin_trgm_ops)",
-        )
-        .await?;
+        ] {
+            tenant::execute_on(manager, DatabaseBackend::Postgres, sql).await?;
+        }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        manager
-            .get_connection()
-            .execute_unprepared("DROP INDEX IF EXISTS cadres_name_trgm")
-            .await?;
-        Ok(())
+        let sql = "DROP INDEX IF EXISTS cadres_name_trgm";
+        tenant::execute_on(manager, DatabaseBackend::Postgres, sql).await
     }
 }

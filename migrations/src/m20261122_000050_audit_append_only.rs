@@ -3,7 +3,10 @@
 //! On PostgreSQL the application role was never granted either (see `tenant::Access`), so the
 //! database already refuses them there; SQLite has no roles, so the rule lives in triggers.
 
+use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
+
+use crate::tenant;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -11,32 +14,16 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
-            return Ok(());
-        }
-        manager
-            .get_connection()
-            .execute_unprepared(
-                "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+        let sql = "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
                  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
                  CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
-                 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;",
-            )
-            .await?;
-        Ok(())
+                 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;";
+        tenant::execute_on(manager, DatabaseBackend::Sqlite, sql).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
-            return Ok(());
-        }
-        manager
-            .get_connection()
-            .execute_unprepared(
-                "DROP TRIGGER IF EXISTS audit_events_no_update;
-                 DROP TRIGGER IF EXISTS audit_events_no_delete;",
-            )
-            .await?;
-        Ok(())
+        let sql = "DROP TRIGGER IF EXISTS audit_events_no_update;
+                 DROP TRIGGER IF EXISTS audit_events_no_delete;";
+        tenant::execute_on(manager, DatabaseBackend::Sqlite, sql).await
     }
 }

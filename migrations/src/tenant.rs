@@ -4,6 +4,7 @@
 //! sits under (null above that level), so the scope filter and PostgreSQL's row-level policies
 //! read the row itself and never reach the tree through a join.
 
+use sea_orm::DatabaseBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveIden)]
@@ -17,17 +18,32 @@ pub enum Tenant {
     UpdatedAt,
 }
 
+/// The board tree's table (migration 1 creates it, migration 2 loads it, every tenant table
+/// references it).
 #[derive(DeriveIden)]
 pub enum Boards {
     Table,
     Code,
+    Name,
+    Level,
+    ParentCode,
 }
 
+/// The tables other tables reference, by their `id`.
 #[derive(DeriveIden)]
-pub enum Cadres {
-    Table,
-    Id,
+pub enum Parent {
+    Cadres,
+    ExamCampaigns,
+    ClinicVisits,
 }
+
+/// Index columns of any identifier types, in order: `cols![C::CadreId, Tenant::Id]`.
+macro_rules! cols {
+    ($($col:expr),* $(,)?) => {
+        vec![$(sea_orm_migration::prelude::IntoIden::into_iden($col)),*]
+    };
+}
+pub(crate) use cols;
 
 /// A new board-owned table: UUID primary key, the three tenant keys (each a board code) and the
 /// bookkeeping columns. Callers add their own columns.
@@ -50,36 +66,100 @@ pub fn table(name: impl IntoIden) -> TableCreateStatement {
     t
 }
 
-/// A foreign key to the cadre a clinical record belongs to.
-pub fn cadre_fk(from: impl IntoIden, col: impl IntoIden) -> ForeignKeyCreateStatement {
+/// A new table of one cadre's clinical records: [`table`], then the record's `cadre` column (a
+/// UUID, never null) with its foreign key to the cadre. Callers add their own columns after it.
+pub fn cadre_table(name: impl IntoIden, cadre: impl IntoIden) -> TableCreateStatement {
+    let (name, cadre) = (name.into_iden(), cadre.into_iden());
+    let mut t = table(name.clone());
+    t.col(uuid(cadre.clone()))
+        .foreign_key(&mut fk(name, cadre, Parent::Cadres));
+    t
+}
+
+/// A foreign key from `from`'s column `col` to the ID of a row of `to`.
+pub fn fk(from: impl IntoIden, col: impl IntoIden, to: Parent) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from, col)
-        .to(Cadres::Table, Cadres::Id)
+        .to(to, Tenant::Id)
         .to_owned()
 }
 
 /// An index that leads with the tenant keys, then `rest`. Province first: a district scope also
 /// pins the province, so one index serves every scope level.
-pub fn index(name: &str, table: impl IntoIden, rest: Vec<DynIden>) -> IndexCreateStatement {
-    let mut i = Index::create();
-    i.name(name)
-        .table(table)
-        .col(Tenant::ProvinceCode)
-        .col(Tenant::DistrictCode);
-    for col in rest {
-        i.col(col);
-    }
-    i.to_owned()
+pub fn index(name: &str, table: impl IntoTableRef, rest: Vec<DynIden>) -> IndexCreateStatement {
+    plain_index(
+        name,
+        table,
+        cols![Tenant::ProvinceCode, Tenant::DistrictCode]
+            .into_iter()
+            .chain(rest)
+            .collect(),
+    )
 }
 
 /// A plain index, for lookups by a parent row's ID (the DataLoaders' access path).
-pub fn plain_index(name: &str, table: impl IntoIden, cols: Vec<DynIden>) -> IndexCreateStatement {
+pub fn plain_index(
+    name: &str,
+    table: impl IntoTableRef,
+    cols: Vec<DynIden>,
+) -> IndexCreateStatement {
     let mut i = Index::create();
     i.name(name).table(table);
     for col in cols {
         i.col(col);
     }
     i.to_owned()
+}
+
+/// Creates `table`, then its `indexes` in the order given.
+pub async fn create(
+    manager: &SchemaManager<'_>,
+    table: &TableCreateStatement,
+    indexes: impl IntoIterator<Item = IndexCreateStatement>,
+) -> Result<(), DbErr> {
+    manager.create_table(table.to_owned()).await?;
+    for index in indexes {
+        manager.create_index(index).await?;
+    }
+    Ok(())
+}
+
+/// Creates a table of records about a `cadre` dated by `date`, with its two indexes: the first
+/// named on the tenant keys then `date` (a scope's records by date), the second on the cadre,
+/// `date` then ID (one cadre's history: the DataLoaders' access path).
+pub async fn create_dated(
+    manager: &SchemaManager<'_>,
+    table: &TableCreateStatement,
+    (cadre, date): (impl IntoIden, impl IntoIden),
+    [tenant_index, cadre_index]: [&str; 2],
+) -> Result<(), DbErr> {
+    let name = table.get_table_name().cloned();
+    let name = name.ok_or_else(|| DbErr::Migration("a dated table without a name".into()))?;
+    let date = date.into_iden();
+    let indexes = [
+        index(tenant_index, name.clone(), cols![date.clone()]),
+        plain_index(cadre_index, name, cols![cadre, date, Tenant::Id]),
+    ];
+    create(manager, table, indexes).await
+}
+
+/// Drops a table (its indexes, and on PostgreSQL its policy and grants, go with it).
+pub async fn drop_table(manager: &SchemaManager<'_>, table: impl IntoIden) -> Result<(), DbErr> {
+    manager
+        .drop_table(Table::drop().table(table).to_owned())
+        .await
+}
+
+/// Runs `sql` when the database is `backend`; does nothing on the other.
+pub async fn execute_on(
+    manager: &SchemaManager<'_>,
+    backend: DatabaseBackend,
+    sql: &str,
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() == backend {
+        manager.get_connection().execute_unprepared(sql).await?;
+    }
+    Ok(())
 }
 
 /// The role every API request runs as on PostgreSQL (`SET LOCAL ROLE`): no login, no superuser,
@@ -134,36 +214,24 @@ pub async fn protect_with(
     table: &str,
     access: Access,
 ) -> Result<(), DbErr> {
-    if manager.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
-        return Ok(());
-    }
     let privileges = access.privileges();
-    manager
-        .get_connection()
-        .execute_unprepared(&format!(
-            "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
-             ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
-             CREATE POLICY {table}_in_scope ON {table} FOR ALL
-               USING ({SCOPE_PREDICATE}) WITH CHECK ({SCOPE_PREDICATE});
-             GRANT {privileges} ON {table} TO {APP_ROLE};"
-        ))
-        .await?;
-    Ok(())
+    let sql = format!(
+        "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+         ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
+         CREATE POLICY {table}_in_scope ON {table} FOR ALL
+           USING ({SCOPE_PREDICATE}) WITH CHECK ({SCOPE_PREDICATE});
+         GRANT {privileges} ON {table} TO {APP_ROLE};"
+    );
+    execute_on(manager, DatabaseBackend::Postgres, &sql).await
 }
 
 /// Undoes [`protect`].
 pub async fn unprotect(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
-    if manager.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
-        return Ok(());
-    }
-    manager
-        .get_connection()
-        .execute_unprepared(&format!(
-            "DROP POLICY IF EXISTS {table}_in_scope ON {table};
-             ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;
-             ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;
-             REVOKE ALL ON {table} FROM {APP_ROLE};"
-        ))
-        .await?;
-    Ok(())
+    let sql = format!(
+        "DROP POLICY IF EXISTS {table}_in_scope ON {table};
+         ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY;
+         ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;
+         REVOKE ALL ON {table} FROM {APP_ROLE};"
+    );
+    execute_on(manager, DatabaseBackend::Postgres, &sql).await
 }

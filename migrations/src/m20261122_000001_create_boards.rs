@@ -31,8 +31,8 @@ impl MigrationTrait for Migration {
             )
             .to_owned();
         let indexes = [
-            tenant::plain_index("boards_parent", Boards::Table, cols![Boards::ParentCode]),
-            tenant::index("boards_tenant", Boards::Table, vec![]),
+            tenant::plain_index("boards_parent", cols![Boards::ParentCode]),
+            tenant::index("boards_tenant", vec![]),
         ];
         tenant::create(manager, &table, indexes).await
     }

@@ -52,16 +52,8 @@ impl MigrationTrait for Migration {
             .col(string_len_null(Cadres::InsuranceNumber, 15))
             .to_owned();
         let indexes = [
-            tenant::index(
-                "cadres_tenant_name",
-                Cadres::Table,
-                cols![Cadres::NameFolded, Tenant::Id],
-            ),
-            tenant::index(
-                "cadres_tenant_board",
-                Cadres::Table,
-                cols![Tenant::BoardCode, Tenant::Id],
-            ),
+            tenant::index("cadres_tenant_name", cols![Cadres::NameFolded, Tenant::Id]),
+            tenant::index("cadres_tenant_board", cols![Tenant::BoardCode, Tenant::Id]),
         ];
         tenant::create(manager, &table, indexes).await
     }

@@ -31,14 +31,9 @@ impl MigrationTrait for Migration {
         let indexes = [
             tenant::index(
                 "chronic_conditions_tenant_code",
-                C::Table,
                 cols![C::IcdCode, C::CadreId],
             ),
-            tenant::plain_index(
-                "chronic_conditions_cadre",
-                C::Table,
-                cols![C::CadreId, Tenant::Id],
-            ),
+            tenant::plain_index("chronic_conditions_cadre", cols![C::CadreId, Tenant::Id]),
         ];
         tenant::create(manager, &table, indexes).await
     }

@@ -34,12 +34,10 @@ impl MigrationTrait for Migration {
             .col(date(E::EndsOn))
             .to_owned();
         let board_round = cols![Tenant::BoardCode, E::Year, E::Round];
-        let indexes = [
-            tenant::index("exam_campaigns_tenant_board_round", E::Table, board_round)
-                .unique()
-                .to_owned(),
-        ];
-        tenant::create(manager, &table, indexes).await
+        let index = tenant::index("exam_campaigns_tenant_board_round", board_round)
+            .unique()
+            .to_owned();
+        tenant::create(manager, &table, [index]).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tenant::{self, Parent, Tenant, cols};
+use crate::tenant::{self, Parent, References, Tenant, cols};
 
 #[derive(DeriveIden)]
 enum HealthExams {
@@ -70,26 +70,16 @@ impl MigrationTrait for Migration {
             )
             .col(string_len_null(H::Conclusion, 2000))
             .col(string_len_null(H::Physician, 100))
-            .foreign_key(&mut tenant::fk(
-                H::Table,
-                H::CampaignId,
-                Parent::ExamCampaigns,
-            ))
+            .references(H::CampaignId, Parent::ExamCampaigns)
             .to_owned();
         let indexes = [
-            tenant::index(
-                "health_exams_tenant_date",
-                H::Table,
-                cols![H::ExaminedOn, H::CadreId],
-            ),
+            tenant::index("health_exams_tenant_date", cols![H::ExaminedOn, H::CadreId]),
             tenant::index(
                 "health_exams_tenant_campaign",
-                H::Table,
                 cols![H::CampaignId, H::CadreId],
             ),
             tenant::plain_index(
                 "health_exams_cadre_date",
-                H::Table,
                 cols![H::CadreId, H::ExaminedOn, Tenant::Id],
             ),
         ];

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tenant::{self, Parent, Tenant, cols};
+use crate::tenant::{self, Parent, References, Tenant, cols};
 
 #[derive(DeriveIden)]
 enum Prescriptions {
@@ -28,16 +28,12 @@ impl MigrationTrait for Migration {
             .col(string_len(P::Drug, 200))
             .col(integer(P::Quantity).check(Expr::col(P::Quantity).gt(0)))
             .col(string_len_null(P::Dosage, 200))
-            .foreign_key(&mut tenant::fk(P::Table, P::VisitId, Parent::ClinicVisits))
-            .foreign_key(&mut tenant::fk(P::Table, P::CadreId, Parent::Cadres))
+            .references(P::VisitId, Parent::ClinicVisits)
+            .references(P::CadreId, Parent::Cadres)
             .to_owned();
         let indexes = [
-            tenant::index("prescriptions_tenant_visit", P::Table, cols![P::VisitId]),
-            tenant::plain_index(
-                "prescriptions_visit",
-                P::Table,
-                cols![P::VisitId, Tenant::Id],
-            ),
+            tenant::index("prescriptions_tenant_visit", cols![P::VisitId]),
+            tenant::plain_index("prescriptions_visit", cols![P::VisitId, Tenant::Id]),
         ];
         tenant::create(manager, &table, indexes).await
     }

@@ -31,10 +31,9 @@ impl MigrationTrait for Migration {
         let indexes = [
             tenant::index(
                 "vaccinations_tenant_vaccine",
-                V::Table,
                 cols![V::Vaccine, V::DoseNumber],
             ),
-            tenant::plain_index("vaccinations_cadre_dose", V::Table, cadre_dose)
+            tenant::plain_index("vaccinations_cadre_dose", cadre_dose)
                 .unique()
                 .to_owned(),
         ];

@@ -10,7 +10,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::tenant::{self, Parent, Tenant, cols};
+use crate::tenant::{self, Parent, References, Tenant, cols};
 
 #[derive(DeriveIden)]
 enum CampaignEnrolments {
@@ -36,18 +36,13 @@ impl MigrationTrait for Migration {
             .col(integer(E::Year))
             .col(small_integer(E::Round).check(Expr::col(E::Round).is_in([1, 2])))
             .col(date_null(E::ExaminedOn))
-            .foreign_key(&mut tenant::fk(E::Table, E::CadreId, Parent::Cadres))
-            .foreign_key(&mut tenant::fk(
-                E::Table,
-                E::CampaignId,
-                Parent::ExamCampaigns,
-            ))
+            .references(E::CadreId, Parent::Cadres)
+            .references(E::CampaignId, Parent::ExamCampaigns)
             .to_owned();
         let indexes = [
             // One enrolment per cadre and campaign.
             tenant::plain_index(
                 "campaign_enrolments_campaign_cadre",
-                E::Table,
                 cols![E::CampaignId, E::CadreId],
             )
             .unique()
@@ -56,7 +51,6 @@ impl MigrationTrait for Migration {
             // has no tenant key to lead with, so (year, round) leads and the keys follow.
             tenant::plain_index(
                 "campaign_enrolments_year_round_tenant",
-                E::Table,
                 cols![
                     E::Year,
                     E::Round,
@@ -67,7 +61,6 @@ impl MigrationTrait for Migration {
             ),
             tenant::index(
                 "campaign_enrolments_tenant_year_round",
-                E::Table,
                 cols![E::Year, E::Round, E::ExaminedOn],
             ),
         ];

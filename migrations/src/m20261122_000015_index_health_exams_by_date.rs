@@ -16,6 +16,8 @@ enum HealthExams {
     GeneralClass,
 }
 
+const INDEX: &str = "health_exams_date_cadre_classes";
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -23,31 +25,23 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use HealthExams as H;
-        manager
-            .create_index(tenant::plain_index(
-                "health_exams_date_cadre_classes",
-                H::Table,
-                cols![
-                    H::ExaminedOn,
-                    H::CadreId,
-                    Tenant::Id,
-                    H::CadreClass,
-                    H::GeneralClass,
-                    Tenant::ProvinceCode,
-                    Tenant::DistrictCode,
-                ],
-            ))
-            .await
+        let columns = cols![
+            H::ExaminedOn,
+            H::CadreId,
+            Tenant::Id,
+            H::CadreClass,
+            H::GeneralClass,
+            Tenant::ProvinceCode,
+            Tenant::DistrictCode,
+        ];
+        tenant::create_indexes(manager, H::Table, [tenant::plain_index(INDEX, columns)]).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("health_exams_date_cadre_classes")
-                    .table(HealthExams::Table)
-                    .to_owned(),
-            )
-            .await
+        let index = Index::drop()
+            .name(INDEX)
+            .table(HealthExams::Table)
+            .to_owned();
+        manager.drop_index(index).await
     }
 }

@@ -69,57 +69,70 @@ pub fn table(name: impl IntoIden) -> TableCreateStatement {
 /// A new table of one cadre's clinical records: [`table`], then the record's `cadre` column (a
 /// UUID, never null) with its foreign key to the cadre. Callers add their own columns after it.
 pub fn cadre_table(name: impl IntoIden, cadre: impl IntoIden) -> TableCreateStatement {
-    let (name, cadre) = (name.into_iden(), cadre.into_iden());
-    let mut t = table(name.clone());
-    t.col(uuid(cadre.clone()))
-        .foreign_key(&mut fk(name, cadre, Parent::Cadres));
+    let cadre = cadre.into_iden();
+    let mut t = table(name);
+    t.col(uuid(cadre.clone())).references(cadre, Parent::Cadres);
     t
 }
 
-/// A foreign key from `from`'s column `col` to the ID of a row of `to`.
-pub fn fk(from: impl IntoIden, col: impl IntoIden, to: Parent) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from, col)
-        .to(to, Tenant::Id)
-        .to_owned()
+/// Foreign keys to the ID of a [`Parent`] row, on a table being created.
+pub trait References {
+    /// Adds a foreign key from this table's `col` to the ID of a row of `to`.
+    fn references(&mut self, col: impl IntoIden, to: Parent) -> &mut Self;
+}
+
+impl References for TableCreateStatement {
+    fn references(&mut self, col: impl IntoIden, to: Parent) -> &mut Self {
+        let mut fk = ForeignKey::create();
+        if let Some(table) = self.get_table_name() {
+            fk.from_tbl(table.clone());
+        }
+        fk.from_col(col).to(to, Tenant::Id);
+        self.foreign_key(&mut fk)
+    }
 }
 
 /// An index that leads with the tenant keys, then `rest`. Province first: a district scope also
-/// pins the province, so one index serves every scope level.
-pub fn index(name: &str, table: impl IntoTableRef, rest: Vec<DynIden>) -> IndexCreateStatement {
-    plain_index(
-        name,
-        table,
-        cols![Tenant::ProvinceCode, Tenant::DistrictCode]
-            .into_iter()
-            .chain(rest)
-            .collect(),
-    )
+/// pins the province, so one index serves every scope level. [`create`] sets its table.
+pub fn index(name: &str, rest: Vec<DynIden>) -> IndexCreateStatement {
+    let keys = cols![Tenant::ProvinceCode, Tenant::DistrictCode];
+    plain_index(name, keys.into_iter().chain(rest).collect())
 }
 
-/// A plain index, for lookups by a parent row's ID (the DataLoaders' access path).
-pub fn plain_index(
-    name: &str,
-    table: impl IntoTableRef,
-    cols: Vec<DynIden>,
-) -> IndexCreateStatement {
+/// A plain index, for lookups by a parent row's ID (the DataLoaders' access path). [`create`]
+/// sets its table.
+pub fn plain_index(name: &str, cols: Vec<DynIden>) -> IndexCreateStatement {
     let mut i = Index::create();
-    i.name(name).table(table);
+    i.name(name);
     for col in cols {
         i.col(col);
     }
     i.to_owned()
 }
 
-/// Creates `table`, then its `indexes` in the order given.
+/// Creates `table`, then its `indexes` on it, in the order given.
 pub async fn create(
     manager: &SchemaManager<'_>,
     table: &TableCreateStatement,
     indexes: impl IntoIterator<Item = IndexCreateStatement>,
 ) -> Result<(), DbErr> {
     manager.create_table(table.to_owned()).await?;
-    for index in indexes {
-        manager.create_index(index).await?;
+    let name = table.get_table_name().cloned();
+    let name = name.ok_or_else(|| DbErr::Migration("a table without a name".into()))?;
+    create_indexes(manager, name, indexes).await
+}
+
+/// Creates `indexes` on `table`, in the order given.
+pub async fn create_indexes(
+    manager: &SchemaManager<'_>,
+    table: impl IntoTableRef,
+    indexes: impl IntoIterator<Item = IndexCreateStatement>,
+) -> Result<(), DbErr> {
+    let table = table.into_table_ref();
+    for mut index in indexes {
+        manager
+            .create_index(index.table(table.clone()).take())
+            .await?;
     }
     Ok(())
 }
@@ -133,12 +146,10 @@ pub async fn create_dated(
     (cadre, date): (impl IntoIden, impl IntoIden),
     [tenant_index, cadre_index]: [&str; 2],
 ) -> Result<(), DbErr> {
-    let name = table.get_table_name().cloned();
-    let name = name.ok_or_else(|| DbErr::Migration("a dated table without a name".into()))?;
     let date = date.into_iden();
     let indexes = [
-        index(tenant_index, name.clone(), cols![date.clone()]),
-        plain_index(cadre_index, name, cols![cadre, date, Tenant::Id]),
+        index(tenant_index, cols![date.clone()]),
+        plain_index(cadre_index, cols![cadre, date, Tenant::Id]),
     ];
     create(manager, table, indexes).await
 }

@@ -9,7 +9,9 @@ use crate::domain::{CadreStatus, Gender, ManagementTier, fold_name};
 use crate::error::{AppError, AppResult};
 use crate::scope::{Change, Clash, TenantKeys, TenantRow, registry};
 
-use super::{Admin, Edit, Writer, actions, find_current, named, new_row};
+use super::{
+    Admin, Edit, Status, WithStatus, Writer, actions, changed, find_current, named, new_row,
+};
 
 impl CadreStatus {
     /// Whether a cadre may be recorded with this status: `SERVING` or `RETIRED`, never
@@ -17,15 +19,32 @@ impl CadreStatus {
     pub fn may_begin(self) -> bool {
         self != CadreStatus::Deceased
     }
+}
 
-    /// Whether a status may follow this one: only forward, `SERVING → RETIRED → DECEASED` (a
-    /// serving cadre may also die in office).
-    pub fn may_become(self, to: CadreStatus) -> bool {
+impl Status for CadreStatus {
+    const ROW: &'static str = "cadre";
+    const MOVES: &'static str = "only SERVING → RETIRED → DECEASED";
+
+    /// Only forward, `SERVING → RETIRED → DECEASED` (a serving cadre may also die in office).
+    fn may_become(self, to: CadreStatus) -> bool {
         use CadreStatus::*;
         matches!(
             (self, to),
             (Serving, Retired) | (Serving, Deceased) | (Retired, Deceased)
         )
+    }
+
+    fn as_str(self) -> &'static str {
+        CadreStatus::as_str(self)
+    }
+}
+
+impl WithStatus for cadre::Model {
+    type Status = CadreStatus;
+    const CHANGE_STATUS: &'static str = actions::CHANGE_CADRE_STATUS;
+
+    fn status_mut(&mut self) -> &mut CadreStatus {
+        &mut self.status
     }
 }
 
@@ -137,19 +156,7 @@ pub async fn update(
         .insurance_number
         .map(InsuranceNumber::into_inner)
         .apply(&mut row.insurance_number);
-    let fields = named(&[
-        ("fullName", row.full_name != old.full_name),
-        ("gender", row.gender != old.gender),
-        ("birthDate", row.birth_date != old.birth_date),
-        ("position", row.position != old.position),
-        ("workplace", row.workplace != old.workplace),
-        ("managementTier", row.management_tier != old.management_tier),
-        ("nationalId", row.national_id != old.national_id),
-        (
-            "insuranceNumber",
-            row.insurance_number != old.insurance_number,
-        ),
-    ]);
+    let fields = changed::<cadre::Entity>(&old, &row, &[cadre::Column::NameFolded]);
     let national_id = row.national_id.clone().unwrap_or_default();
     writer
         .update::<cadre::Entity>(
@@ -159,31 +166,6 @@ pub async fn update(
             &fields,
             Clash::NationalId(&national_id),
         )
-        .await
-}
-
-/// Moves a cadre's status forward ([`CadreStatus::may_become`]); any other move is
-/// `BAD_USER_INPUT`.
-pub async fn change_status(
-    writer: Writer<'_>,
-    id: Uuid,
-    version: i32,
-    status: CadreStatus,
-) -> AppResult<cadre::Model> {
-    let mut row = find_current::<cadre::Entity>(writer.db(), id, version).await?;
-    if !row.status.may_become(status) {
-        return Err(AppError::bad_input(
-            "status",
-            format!(
-                "status: a {} cadre cannot become {} (only SERVING → RETIRED → DECEASED)",
-                row.status.as_str(),
-                status.as_str()
-            ),
-        ));
-    }
-    row.status = status;
-    writer
-        .update::<cadre::Entity>(row, version, actions::CHANGE_CADRE_STATUS, &["status"], "")
         .await
 }
 
@@ -230,6 +212,7 @@ pub async fn transfer(admin: Admin<'_>, transfer: Transfer<'_>) -> AppResult<cad
 #[cfg(test)]
 mod tests {
     use crate::domain::CadreStatus::*;
+    use crate::records::Status;
 
     #[test]
     fn status_only_moves_forward() {

@@ -10,7 +10,7 @@ use crate::domain::{CadreStatus, Cohort};
 use crate::error::AppResult;
 use crate::scope::{Scope, TenantKeys};
 
-use super::{Admin, actions, find_current, named, new_row, on_cadre};
+use super::{Admin, actions, changed, find_current, new_row, on_cadre};
 
 /// A campaign of a board in the viewer's scope, checked by [`check_dates`].
 pub struct NewCampaign<'b> {
@@ -108,11 +108,7 @@ pub async fn update(
     let mut v = Violations::new();
     check_dates(&mut v, row.year, row.starts_on, row.ends_on);
     v.finish()?;
-    let fields = named(&[
-        ("name", row.name != old.name),
-        ("startsOn", row.starts_on != old.starts_on),
-        ("endsOn", row.ends_on != old.ends_on),
-    ]);
+    let fields = changed::<exam_campaign::Entity>(&old, &row, &[]);
     writer
         .update::<exam_campaign::Entity>(row, version, actions::UPDATE_EXAM_CAMPAIGN, &fields, "")
         .await

@@ -11,12 +11,14 @@ use crate::domain::valid::Icd10;
 use crate::domain::{ReferralStatus, ReferralUrgency};
 use crate::error::{AppError, AppResult};
 
-use super::{Writer, actions, cadre, find_current, named, on_cadre};
+use super::{Status, WithStatus, Writer, actions, cadre, find_current, named, on_cadre};
 
-impl ReferralStatus {
-    /// Whether a referral may move from this status to `to`: `REQUESTED → ACCEPTED →
-    /// COMPLETED`, or to `CANCELLED` before it is completed.
-    pub fn may_become(self, to: ReferralStatus) -> bool {
+impl Status for ReferralStatus {
+    const ROW: &'static str = "referral";
+    const MOVES: &'static str = "REQUESTED → ACCEPTED → COMPLETED, or CANCELLED";
+
+    /// `REQUESTED → ACCEPTED → COMPLETED`, or to `CANCELLED` before it is completed.
+    fn may_become(self, to: ReferralStatus) -> bool {
         use ReferralStatus::*;
         matches!(
             (self, to),
@@ -25,6 +27,19 @@ impl ReferralStatus {
                 | (Requested, Cancelled)
                 | (Accepted, Cancelled)
         )
+    }
+
+    fn as_str(self) -> &'static str {
+        ReferralStatus::as_str(self)
+    }
+}
+
+impl WithStatus for referral::Model {
+    type Status = ReferralStatus;
+    const CHANGE_STATUS: &'static str = actions::CHANGE_REFERRAL_STATUS;
+
+    fn status_mut(&mut self) -> &mut ReferralStatus {
+        &mut self.status
     }
 }
 
@@ -197,36 +212,6 @@ pub async fn create_referral(writer: Writer<'_>, new: NewReferral) -> AppResult<
         .await
 }
 
-/// Moves a referral on ([`ReferralStatus::may_become`]); any other move is `BAD_USER_INPUT`.
-pub async fn change_referral_status(
-    writer: Writer<'_>,
-    id: Uuid,
-    version: i32,
-    status: ReferralStatus,
-) -> AppResult<referral::Model> {
-    let mut row = find_current::<referral::Entity>(writer.db(), id, version).await?;
-    if !row.status.may_become(status) {
-        return Err(AppError::bad_input(
-            "status",
-            format!(
-                "status: a {} referral cannot become {} (REQUESTED → ACCEPTED → COMPLETED, or CANCELLED)",
-                row.status.as_str(),
-                status.as_str()
-            ),
-        ));
-    }
-    row.status = status;
-    writer
-        .update::<referral::Entity>(
-            row,
-            version,
-            actions::CHANGE_REFERRAL_STATUS,
-            &["status"],
-            "",
-        )
-        .await
-}
-
 pub async fn record_consultation(
     writer: Writer<'_>,
     new: NewConsultation,
@@ -281,6 +266,7 @@ pub async fn record_vaccination(
 #[cfg(test)]
 mod tests {
     use crate::domain::ReferralStatus::*;
+    use crate::records::Status;
 
     #[test]
     fn referrals_move_forward_or_are_cancelled() {

@@ -2,13 +2,14 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
+use crate::db::entities::cadre;
 use crate::domain::columns;
 use crate::domain::valid::{self, InsuranceNumber, NationalId, PersonName, Violations};
 use crate::domain::{CadreStatus, Gender, ManagementTier};
 use crate::error::AppResult;
 use crate::graphql::scalars::Date;
 use crate::graphql::types::{Cadre, parse_id};
-use crate::records::{Edit, cadres};
+use crate::records::{self, Edit, cadres};
 
 use super::{admin, board_for, missing, writer};
 
@@ -185,7 +186,7 @@ impl CadreMutation {
         let (_, writer) = writer(ctx)?;
         let id = parse_id("id", &id)?;
         Ok(Cadre::single(
-            cadres::change_status(writer, id, version, status).await?,
+            records::change_status::<cadre::Entity>(writer, id, version, status).await?,
         ))
     }
 

@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Duration, Utc};
 
+use crate::db::entities::referral;
 use crate::domain::columns;
 use crate::domain::valid::{self, Icd10, Violations};
 use crate::domain::{ReferralStatus, ReferralUrgency};
@@ -13,9 +14,9 @@ use crate::graphql::types::{
     ChronicCondition, ClinicVisit, Consultation, Referral, Vaccination, parse_id,
 };
 use crate::records::clinical::{
-    self, NewClinicVisit, NewCondition, NewConsultation, NewPrescription, NewReferral,
-    NewVaccination,
+    NewClinicVisit, NewCondition, NewConsultation, NewPrescription, NewReferral, NewVaccination,
 };
+use crate::records::{self, clinical};
 
 use super::{missing, writer};
 
@@ -247,7 +248,7 @@ impl RecordMutation {
         let (_, writer) = writer(ctx)?;
         let id = parse_id("id", &id)?;
         Ok(Referral(
-            clinical::change_referral_status(writer, id, version, status).await?,
+            records::change_status::<referral::Entity>(writer, id, version, status).await?,
         ))
     }
 

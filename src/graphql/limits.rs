@@ -186,42 +186,40 @@ enum Refused {
 
 impl Refused {
     fn to_error(&self, limits: &Limits) -> ServerError {
+        let message = match self {
+            Refused::TooLong => format!(
+                "the document is longer than {} bytes; send long values as variables",
+                limits.max_document_bytes
+            ),
+            Refused::TooManyTokens => {
+                format!("the document holds more than {} tokens", limits.max_tokens)
+            }
+            Refused::NestedTooDeep => {
+                format!("the document nests brackets deeper than {MAX_NESTING}")
+            }
+            Refused::FragmentCycle(name) => format!("fragment \"{name}\" is spread within itself"),
+            Refused::TooManyNodes => format!(
+                "the query is larger than {} nodes once its fragments are spread; \
+                 ask for fewer fields",
+                limits.max_nodes
+            ),
+            Refused::TooManyAliases => {
+                format!("the query uses more than {} aliases", limits.max_aliases)
+            }
+            Refused::TooDeep => format!("the query nests fields deeper than {}", limits.max_depth),
+        };
+        coded(message, self.code())
+    }
+
+    /// The error's `extensions.code`.
+    fn code(&self) -> &'static str {
         match self {
-            Refused::TooLong => coded(
-                format!(
-                    "the document is longer than {} bytes; send long values as variables",
-                    limits.max_document_bytes
-                ),
-                "QUERY_TOO_COMPLEX",
-            ),
-            Refused::TooManyTokens => coded(
-                format!("the document holds more than {} tokens", limits.max_tokens),
-                "QUERY_TOO_COMPLEX",
-            ),
-            Refused::NestedTooDeep => coded(
-                format!("the document nests brackets deeper than {MAX_NESTING}"),
-                "QUERY_TOO_DEEP",
-            ),
-            Refused::FragmentCycle(name) => coded(
-                format!("fragment \"{name}\" is spread within itself"),
-                "BAD_USER_INPUT",
-            ),
-            Refused::TooManyNodes => coded(
-                format!(
-                    "the query is larger than {} nodes once its fragments are spread; \
-                     ask for fewer fields",
-                    limits.max_nodes
-                ),
-                "QUERY_TOO_COMPLEX",
-            ),
-            Refused::TooManyAliases => coded(
-                format!("the query uses more than {} aliases", limits.max_aliases),
-                "TOO_MANY_ALIASES",
-            ),
-            Refused::TooDeep => coded(
-                format!("the query nests fields deeper than {}", limits.max_depth),
-                "QUERY_TOO_DEEP",
-            ),
+            Refused::TooLong | Refused::TooManyTokens | Refused::TooManyNodes => {
+                "QUERY_TOO_COMPLEX"
+            }
+            Refused::NestedTooDeep | Refused::TooDeep => "QUERY_TOO_DEEP",
+            Refused::FragmentCycle(_) => "BAD_USER_INPUT",
+            Refused::TooManyAliases => "TOO_MANY_ALIASES",
         }
     }
 }

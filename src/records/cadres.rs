@@ -48,9 +48,8 @@ impl WithStatus for cadre::Model {
     }
 }
 
-/// A new cadre of a board in the viewer's scope.
-pub struct NewCadre<'b> {
-    pub board: &'b board::Model,
+/// A new cadre (of a board in the viewer's scope).
+pub struct NewCadre {
     pub full_name: PersonName,
     pub gender: Gender,
     pub birth_date: NaiveDate,
@@ -85,10 +84,14 @@ pub struct Transfer<'b> {
     pub to: &'b board::Model,
 }
 
-/// Adds a cadre; a national ID someone else holds is `CONFLICT`, audited for the centre.
-pub async fn create(writer: Writer<'_>, new: NewCadre<'_>) -> AppResult<cadre::Model> {
+/// Adds a cadre to `board`; a national ID someone else holds is `CONFLICT`, audited for the centre.
+pub async fn create(
+    writer: Writer<'_>,
+    board: &board::Model,
+    new: NewCadre,
+) -> AppResult<cadre::Model> {
     let full_name = new.full_name.into_inner();
-    let row = new_row!(cadre, TenantKeys::of_board(new.board), {
+    let row = new_row!(cadre, TenantKeys::of_board(board), {
         name_folded: fold_name(&full_name),
         full_name: full_name,
         gender: new.gender,

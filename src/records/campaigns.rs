@@ -12,9 +12,8 @@ use crate::scope::{Scope, TenantKeys};
 
 use super::{Admin, actions, changed, find_current, new_row, on_cadre};
 
-/// A campaign of a board in the viewer's scope, checked by [`check_dates`].
-pub struct NewCampaign<'b> {
-    pub board: &'b board::Model,
+/// A campaign (of a board in the viewer's scope), checked by [`check_dates`].
+pub struct NewCampaign {
     pub name: String,
     pub year: i32,
     /// 1 or 2.
@@ -53,9 +52,13 @@ pub fn check_dates(v: &mut Violations, year: i32, starts: NaiveDate, ends: Naive
     }
 }
 
-/// Opens a campaign and enrols every cadre due an exam in it (see [`enrol`]).
-pub async fn create(admin: Admin<'_>, new: NewCampaign<'_>) -> AppResult<exam_campaign::Model> {
-    let row = new_row!(exam_campaign, TenantKeys::of_board(new.board), {
+/// Opens a campaign of `board` and enrols every cadre due an exam in it (see [`enrol`]).
+pub async fn create(
+    admin: Admin<'_>,
+    board: &board::Model,
+    new: NewCampaign,
+) -> AppResult<exam_campaign::Model> {
+    let row = new_row!(exam_campaign, TenantKeys::of_board(board), {
         name: new.name,
         year: new.year,
         round: new.round,
@@ -82,7 +85,7 @@ pub async fn create(admin: Admin<'_>, new: NewCampaign<'_>) -> AppResult<exam_ca
             "round: this board already has a campaign for that year and round",
         )
         .await?;
-    enrol(admin, &row, new.board).await?;
+    enrol(admin, &row, board).await?;
     Ok(row)
 }
 

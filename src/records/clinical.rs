@@ -11,7 +11,7 @@ use crate::domain::valid::Icd10;
 use crate::domain::{ReferralStatus, ReferralUrgency};
 use crate::error::{AppError, AppResult};
 
-use super::{Status, WithStatus, Writer, actions, cadre, find_current, named, on_cadre};
+use super::{Status, WithStatus, Writer, actions, find_current, named, on_cadre};
 
 impl Status for ReferralStatus {
     const ROW: &'static str = "referral";
@@ -45,7 +45,6 @@ impl WithStatus for referral::Model {
 
 /// An active chronic condition.
 pub struct NewCondition {
-    pub cadre: Uuid,
     pub icd_code: Icd10,
     pub diagnosed_on: NaiveDate,
     pub note: Option<String>,
@@ -53,7 +52,6 @@ pub struct NewCondition {
 
 /// A clinic visit and the drugs dispensed at it, stored as one unit.
 pub struct NewClinicVisit {
-    pub cadre: Uuid,
     pub visited_at: DateTime<Utc>,
     pub complaint: Option<String>,
     /// ICD-10 codes, comma-separated as stored.
@@ -70,7 +68,6 @@ pub struct NewPrescription {
 
 /// A referral to a higher-level hospital; it starts `REQUESTED`.
 pub struct NewReferral {
-    pub cadre: Uuid,
     pub referred_on: NaiveDate,
     pub destination: String,
     pub reason: Option<String>,
@@ -79,7 +76,6 @@ pub struct NewReferral {
 
 /// An expert-council consultation (hội chẩn).
 pub struct NewConsultation {
-    pub cadre: Uuid,
     pub held_on: NaiveDate,
     pub council: String,
     pub participants: Option<String>,
@@ -88,7 +84,6 @@ pub struct NewConsultation {
 
 /// A vaccine dose; one already recorded for that vaccine is `CONFLICT`.
 pub struct NewVaccination {
-    pub cadre: Uuid,
     pub vaccine: String,
     pub dose_number: i16,
     pub given_on: NaiveDate,
@@ -97,9 +92,10 @@ pub struct NewVaccination {
 
 pub async fn add_condition(
     writer: Writer<'_>,
+    cadre: Uuid,
     new: NewCondition,
 ) -> AppResult<chronic_condition::Model> {
-    let cadre = cadre(writer.db(), new.cadre).await?;
+    let cadre = super::cadre(writer.db(), cadre).await?;
     let fields = named(&[
         ("cadreId", true),
         ("icdCode", true),
@@ -152,9 +148,10 @@ pub async fn resolve_condition(
 /// Records a visit and its prescriptions; if any write fails, the request stores nothing.
 pub async fn record_clinic_visit(
     writer: Writer<'_>,
+    cadre: Uuid,
     new: NewClinicVisit,
 ) -> AppResult<clinic_visit::Model> {
-    let cadre = cadre(writer.db(), new.cadre).await?;
+    let cadre = super::cadre(writer.db(), cadre).await?;
     let fields = named(&[
         ("cadreId", true),
         ("visitedAt", true),
@@ -191,8 +188,12 @@ pub async fn record_clinic_visit(
     Ok(visit)
 }
 
-pub async fn create_referral(writer: Writer<'_>, new: NewReferral) -> AppResult<referral::Model> {
-    let cadre = cadre(writer.db(), new.cadre).await?;
+pub async fn create_referral(
+    writer: Writer<'_>,
+    cadre: Uuid,
+    new: NewReferral,
+) -> AppResult<referral::Model> {
+    let cadre = super::cadre(writer.db(), cadre).await?;
     let fields = named(&[
         ("cadreId", true),
         ("referredOn", true),
@@ -214,9 +215,10 @@ pub async fn create_referral(writer: Writer<'_>, new: NewReferral) -> AppResult<
 
 pub async fn record_consultation(
     writer: Writer<'_>,
+    cadre: Uuid,
     new: NewConsultation,
 ) -> AppResult<consultation::Model> {
-    let cadre = cadre(writer.db(), new.cadre).await?;
+    let cadre = super::cadre(writer.db(), cadre).await?;
     let fields = named(&[
         ("cadreId", true),
         ("heldOn", true),
@@ -237,9 +239,10 @@ pub async fn record_consultation(
 
 pub async fn record_vaccination(
     writer: Writer<'_>,
+    cadre: Uuid,
     new: NewVaccination,
 ) -> AppResult<vaccination::Model> {
-    let cadre = cadre(writer.db(), new.cadre).await?;
+    let cadre = super::cadre(writer.db(), cadre).await?;
     let fields = named(&[
         ("cadreId", true),
         ("vaccine", true),

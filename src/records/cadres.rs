@@ -11,6 +11,7 @@ use crate::scope::{Change, Clash, TenantKeys, TenantRow, registry};
 
 use super::{
     Admin, Edit, Status, WithStatus, Writer, actions, changed, find_current, named, new_row,
+    replace,
 };
 
 impl CadreStatus {
@@ -140,15 +141,9 @@ pub async fn update(
         row.full_name = name.into_inner();
         row.name_folded = fold_name(&row.full_name);
     }
-    if let Some(birth) = changes.birth_date {
-        row.birth_date = birth;
-    }
-    if let Some(gender) = changes.gender {
-        row.gender = gender;
-    }
-    if let Some(tier) = changes.management_tier {
-        row.management_tier = tier;
-    }
+    replace(&mut row.birth_date, changes.birth_date);
+    replace(&mut row.gender, changes.gender);
+    replace(&mut row.management_tier, changes.management_tier);
     changes.position.apply(&mut row.position);
     changes.workplace.apply(&mut row.workplace);
     changes

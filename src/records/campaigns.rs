@@ -10,7 +10,7 @@ use crate::domain::{CadreStatus, Cohort};
 use crate::error::AppResult;
 use crate::scope::{Scope, TenantKeys};
 
-use super::{Admin, actions, changed, find_current, new_row, on_cadre};
+use super::{Admin, actions, changed, find_current, new_row, on_cadre, replace};
 
 /// A campaign (of a board in the viewer's scope), checked by [`check_dates`].
 pub struct NewCampaign {
@@ -99,15 +99,9 @@ pub async fn update(
     let writer = admin.writer();
     let old = find_current::<exam_campaign::Entity>(writer.db(), id, version).await?;
     let mut row = old.clone();
-    if let Some(name) = changes.name {
-        row.name = name;
-    }
-    if let Some(d) = changes.starts_on {
-        row.starts_on = d;
-    }
-    if let Some(d) = changes.ends_on {
-        row.ends_on = d;
-    }
+    replace(&mut row.name, changes.name);
+    replace(&mut row.starts_on, changes.starts_on);
+    replace(&mut row.ends_on, changes.ends_on);
     let mut v = Violations::new();
     check_dates(&mut v, row.year, row.starts_on, row.ends_on);
     v.finish()?;

@@ -57,6 +57,14 @@ impl<T> Edit<T> {
     }
 }
 
+/// A required field of a change: replaced when given, kept otherwise (see [`Edit`] for the
+/// optional ones).
+fn replace<T>(target: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *target = value;
+    }
+}
+
 /// The row of `E` with `id` in the viewer's scope, or `NOT_FOUND` (absent and out of scope
 /// look alike).
 pub async fn find<E>(db: &ScopedDb, id: Uuid) -> AppResult<E::Model>

@@ -5,8 +5,9 @@ use async_graphql::Enum;
 use sea_orm::entity::prelude::StringLen;
 use sea_orm::{DeriveActiveEnum, EnumIter};
 
-macro_rules! domain_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $value:literal),+ $(,)? }) => {
+/// The closed lists, each `Name { Variant = "SPELLING", ... }` with its doc comments.
+macro_rules! domain_enums {
+    ($($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $value:literal),+ $(,)? })+) => {$(
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Enum)]
         #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -23,24 +24,18 @@ macro_rules! domain_enum {
                 match self { $(Self::$variant => $value,)+ }
             }
         }
-    };
+    )+};
 }
 
-domain_enum!(
+domain_enums! {
     /// Where a board sits in the tree.
     BoardLevel { Central = "CENTRAL", Province = "PROVINCE", District = "DISTRICT" }
-);
 
-domain_enum!(
     Gender { Male = "MALE", Female = "FEMALE" }
-);
 
-domain_enum!(
     /// Serving (đương chức), retired (nguyên chức) or deceased.
     CadreStatus { Serving = "SERVING", Retired = "RETIRED", Deceased = "DECEASED" }
-);
 
-domain_enum!(
     /// Which party committee manages the cadre.
     ManagementTier {
         /// Bộ Chính trị, Ban Bí thư.
@@ -52,18 +47,12 @@ domain_enum!(
         /// Ban Thường vụ Huyện ủy.
         District = "DISTRICT",
     }
-);
 
-domain_enum!(
     /// Who a periodic exam campaign is for.
     Cohort { Serving = "SERVING", Retired = "RETIRED", All = "ALL" }
-);
 
-domain_enum!(
     ExamKind { Periodic = "PERIODIC", Routine = "ROUTINE", Specialist = "SPECIALIST" }
-);
 
-domain_enum!(
     /// Cadre health class (phân loại sức khỏe cán bộ), Decision 1266/QĐ-BYT of 2020.
     CadreClass {
         /// Healthy, or only common illness not affecting work.
@@ -77,20 +66,14 @@ domain_enum!(
         /// Not fit to continue working.
         D = "D",
     }
-);
 
-domain_enum!(
     /// General health class I–V of the Ministry of Health's periodic exam standard.
     GeneralClass { I = "I", Ii = "II", Iii = "III", Iv = "IV", V = "V" }
-);
 
-domain_enum!(
     ReferralUrgency { Routine = "ROUTINE", Urgent = "URGENT", Emergency = "EMERGENCY" }
-);
 
-domain_enum!(
     ReferralStatus { Requested = "REQUESTED", Accepted = "ACCEPTED", Completed = "COMPLETED", Cancelled = "CANCELLED" }
-);
+}
 
 /// What a user may do, from their token (`role` claim, lower-case there).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Enum)]

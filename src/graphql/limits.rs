@@ -34,6 +34,7 @@ use async_graphql::parser::types::{
 use async_graphql::{
     Name, Positioned, Request, ServerError, ServerResult, ValidationResult, Value,
 };
+use async_graphql_value::Value as DocumentValue;
 
 /// Deepest nesting of brackets (`{`, `[`, `(`) a document may have. Field depth is limited far
 /// below this (`max_depth`); this bounds the recursion of everything that reads a document,
@@ -186,42 +187,40 @@ enum Refused {
 
 impl Refused {
     fn to_error(&self, limits: &Limits) -> ServerError {
+        let message = match self {
+            Refused::TooLong => format!(
+                "the document is longer than {} bytes; send long values as variables",
+                limits.max_document_bytes
+            ),
+            Refused::TooManyTokens => {
+                format!("the document holds more than {} tokens", limits.max_tokens)
+            }
+            Refused::NestedTooDeep => {
+                format!("the document nests brackets deeper than {MAX_NESTING}")
+            }
+            Refused::FragmentCycle(name) => format!("fragment \"{name}\" is spread within itself"),
+            Refused::TooManyNodes => format!(
+                "the query is larger than {} nodes once its fragments are spread; \
+                 ask for fewer fields",
+                limits.max_nodes
+            ),
+            Refused::TooManyAliases => {
+                format!("the query uses more than {} aliases", limits.max_aliases)
+            }
+            Refused::TooDeep => format!("the query nests fields deeper than {}", limits.max_depth),
+        };
+        coded(message, self.code())
+    }
+
+    /// The error's `extensions.code`.
+    fn code(&self) -> &'static str {
         match self {
-            Refused::TooLong => coded(
-                format!(
-                    "the document is longer than {} bytes; send long values as variables",
-                    limits.max_document_bytes
-                ),
-                "QUERY_TOO_COMPLEX",
-            ),
-            Refused::TooManyTokens => coded(
-                format!("the document holds more than {} tokens", limits.max_tokens),
-                "QUERY_TOO_COMPLEX",
-            ),
-            Refused::NestedTooDeep => coded(
-                format!("the document nests brackets deeper than {MAX_NESTING}"),
-                "QUERY_TOO_DEEP",
-            ),
-            Refused::FragmentCycle(name) => coded(
-                format!("fragment \"{name}\" is spread within itself"),
-                "BAD_USER_INPUT",
-            ),
-            Refused::TooManyNodes => coded(
-                format!(
-                    "the query is larger than {} nodes once its fragments are spread; \
-                     ask for fewer fields",
-                    limits.max_nodes
-                ),
-                "QUERY_TOO_COMPLEX",
-            ),
-            Refused::TooManyAliases => coded(
-                format!("the query uses more than {} aliases", limits.max_aliases),
-                "TOO_MANY_ALIASES",
-            ),
-            Refused::TooDeep => coded(
-                format!("the query nests fields deeper than {}", limits.max_depth),
-                "QUERY_TOO_DEEP",
-            ),
+            Refused::TooLong | Refused::TooManyTokens | Refused::TooManyNodes => {
+                "QUERY_TOO_COMPLEX"
+            }
+            Refused::NestedTooDeep | Refused::TooDeep => "QUERY_TOO_DEEP",
+            Refused::FragmentCycle(_) => "BAD_USER_INPUT",
+            Refused::TooManyAliases => "TOO_MANY_ALIASES",
         }
     }
 }
@@ -518,33 +517,27 @@ fn directive_nodes(directives: &[Positioned<Directive>]) -> usize {
     })
 }
 
-/// Nodes of a value in the document: 1, plus its items or fields. Recursion bounded by the
-/// scan's nesting.
-fn value_nodes(value: &async_graphql_value::Value) -> usize {
-    use async_graphql_value::Value as V;
-    match value {
-        V::List(items) => items
-            .iter()
-            .fold(1usize, |n, v| n.saturating_add(value_nodes(v))),
-        V::Object(fields) => fields.values().fold(1usize, |n, v| {
-            n.saturating_add(1).saturating_add(value_nodes(v))
-        }),
-        _ => 1,
-    }
+/// Nodes of a value: 1, plus its items or fields (a field is one more). Recursion bounded by
+/// the scan's nesting. One body for a value in the document (`value_nodes`) and a constant, a
+/// variable's default value (`const_value_nodes`).
+macro_rules! value_nodes {
+    ($($name:ident: $value:ident;)+) => {$(
+        fn $name(value: &$value) -> usize {
+            match value {
+                $value::List(items) => items.iter().fold(1usize, |n, v| n.saturating_add($name(v))),
+                $value::Object(fields) => fields
+                    .values()
+                    .fold(1usize, |n, v| n.saturating_add(1).saturating_add($name(v))),
+                _ => 1,
+            }
+        }
+    )+};
 }
 
-/// The same for a constant (a variable's default value).
-fn const_value_nodes(value: &Value) -> usize {
-    match value {
-        Value::List(items) => items
-            .iter()
-            .fold(1usize, |n, v| n.saturating_add(const_value_nodes(v))),
-        Value::Object(fields) => fields.values().fold(1usize, |n, v| {
-            n.saturating_add(1).saturating_add(const_value_nodes(v))
-        }),
-        _ => 1,
-    }
-}
+value_nodes!(
+    value_nodes: DocumentValue;
+    const_value_nodes: Value;
+);
 
 #[cfg(test)]
 mod tests {

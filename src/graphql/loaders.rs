@@ -50,20 +50,6 @@ impl Loader<BoardKey> for ScopedLoader {
     }
 }
 
-impl Loader<CadreKey> for ScopedLoader {
-    type Value = cadre::Model;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[CadreKey]) -> Result<HashMap<CadreKey, cadre::Model>, AppError> {
-        let ids = keys.iter().map(|k| k.0);
-        let rows = self
-            .db
-            .all(cadre::Entity::find().filter(cadre::Column::Id.is_in(ids)))
-            .await?;
-        Ok(rows.into_iter().map(|c| (CadreKey(c.id), c)).collect())
-    }
-}
-
 impl Loader<LatestExamKey> for ScopedLoader {
     type Value = health_exam::Model;
     type Error = AppError;
@@ -127,20 +113,6 @@ pub struct VisitPrescriptionsKey(pub Uuid);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CampaignKey(pub Uuid);
 
-impl Loader<VisitKey> for ScopedLoader {
-    type Value = clinic_visit::Model;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[VisitKey]) -> Result<HashMap<VisitKey, Self::Value>, AppError> {
-        let ids = keys.iter().map(|k| k.0);
-        let rows = self
-            .db
-            .all(clinic_visit::Entity::find().filter(clinic_visit::Column::Id.is_in(ids)))
-            .await?;
-        Ok(rows.into_iter().map(|r| (VisitKey(r.id), r)).collect())
-    }
-}
-
 impl Loader<VisitPrescriptionsKey> for ScopedLoader {
     type Value = Vec<prescription::Model>;
     type Error = AppError;
@@ -170,22 +142,28 @@ impl Loader<VisitPrescriptionsKey> for ScopedLoader {
     }
 }
 
-impl Loader<CampaignKey> for ScopedLoader {
-    type Value = exam_campaign::Model;
-    type Error = AppError;
+/// The loaders of rows by ID (`Key(pub Uuid) => table`), in the viewer's scope.
+macro_rules! by_id_loaders {
+    ($($key:ident => $table:ident;)+) => {$(
+        impl Loader<$key> for ScopedLoader {
+            type Value = $table::Model;
+            type Error = AppError;
 
-    async fn load(
-        &self,
-        keys: &[CampaignKey],
-    ) -> Result<HashMap<CampaignKey, Self::Value>, AppError> {
-        let ids = keys.iter().map(|k| k.0);
-        let rows = self
-            .db
-            .all(exam_campaign::Entity::find().filter(exam_campaign::Column::Id.is_in(ids)))
-            .await?;
-        Ok(rows.into_iter().map(|r| (CampaignKey(r.id), r)).collect())
-    }
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, AppError> {
+                let ids = keys.iter().map(|k| k.0);
+                let query = $table::Entity::find().filter($table::Column::Id.is_in(ids));
+                let rows = self.db.all(query).await?;
+                Ok(rows.into_iter().map(|r| ($key(r.id), r)).collect())
+            }
+        }
+    )+};
 }
+
+by_id_loaders!(
+    CadreKey => cadre;
+    VisitKey => clinic_visit;
+    CampaignKey => exam_campaign;
+);
 
 /// A kind of record kept on a cadre, listed newest first under `cadre { ... }`: every clinical
 /// table of the registry (`scope::registry`), in its list order.

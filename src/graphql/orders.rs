@@ -13,7 +13,8 @@ pub trait Listed: sea_orm::EntityTrait {
     fn order() -> Ordering<Self>;
 }
 
-/// Newest first by a date column, then by ID: the order of every clinical history.
+/// Newest first by a date column, then by ID: the order of every clinical history, of the
+/// campaigns and of the audit trail.
 macro_rules! newest_first {
     ($module:ident, $col:ident, $kind:expr, $key:expr) => {
         Ordering {
@@ -37,63 +38,30 @@ macro_rules! newest_first {
 /// Most recent first: by exam date, then ID.
 impl Listed for health_exam::Entity {
     fn order() -> Ordering<Self> {
-        Ordering {
-            keys: vec![
-                SortKey {
-                    col: health_exam::Column::ExaminedOn,
-                    kind: KeyKind::Date,
-                    descending: true,
-                },
-                SortKey {
-                    col: health_exam::Column::Id,
-                    kind: KeyKind::Uuid,
-                    descending: true,
-                },
-            ],
-            key_of: |r| vec![r.examined_on.to_string(), r.id.to_string()],
-        }
+        newest_first!(health_exam, ExaminedOn, KeyKind::Date, |r| vec![
+            r.examined_on.to_string(),
+            r.id.to_string()
+        ])
     }
 }
 
 /// Latest first: by start date, then ID.
 impl Listed for exam_campaign::Entity {
     fn order() -> Ordering<Self> {
-        Ordering {
-            keys: vec![
-                SortKey {
-                    col: exam_campaign::Column::StartsOn,
-                    kind: KeyKind::Date,
-                    descending: true,
-                },
-                SortKey {
-                    col: exam_campaign::Column::Id,
-                    kind: KeyKind::Uuid,
-                    descending: true,
-                },
-            ],
-            key_of: |r| vec![r.starts_on.to_string(), r.id.to_string()],
-        }
+        newest_first!(exam_campaign, StartsOn, KeyKind::Date, |r| vec![
+            r.starts_on.to_string(),
+            r.id.to_string()
+        ])
     }
 }
 
 /// Most recent first.
 impl Listed for audit_event::Entity {
     fn order() -> Ordering<Self> {
-        Ordering {
-            keys: vec![
-                SortKey {
-                    col: audit_event::Column::OccurredAt,
-                    kind: KeyKind::DateTime,
-                    descending: true,
-                },
-                SortKey {
-                    col: audit_event::Column::Id,
-                    kind: KeyKind::Uuid,
-                    descending: true,
-                },
-            ],
-            key_of: |r| vec![datetime_key(&r.occurred_at), r.id.to_string()],
-        }
+        newest_first!(audit_event, OccurredAt, KeyKind::DateTime, |r| vec![
+            datetime_key(&r.occurred_at),
+            r.id.to_string()
+        ])
     }
 }
 

@@ -9,7 +9,10 @@ use crate::domain::{CadreStatus, Gender, ManagementTier, fold_name};
 use crate::error::{AppError, AppResult};
 use crate::scope::{Change, Clash, TenantKeys, TenantRow, registry};
 
-use super::{Admin, Edit, Writer, actions, find_current, named, new_row};
+use super::{
+    Admin, Edit, Status, WithStatus, Writer, actions, changed, find_current, named, new_row,
+    replace,
+};
 
 impl CadreStatus {
     /// Whether a cadre may be recorded with this status: `SERVING` or `RETIRED`, never
@@ -17,21 +20,37 @@ impl CadreStatus {
     pub fn may_begin(self) -> bool {
         self != CadreStatus::Deceased
     }
+}
 
-    /// Whether a status may follow this one: only forward, `SERVING → RETIRED → DECEASED` (a
-    /// serving cadre may also die in office).
-    pub fn may_become(self, to: CadreStatus) -> bool {
+impl Status for CadreStatus {
+    const ROW: &'static str = "cadre";
+    const MOVES: &'static str = "only SERVING → RETIRED → DECEASED";
+
+    /// Only forward, `SERVING → RETIRED → DECEASED` (a serving cadre may also die in office).
+    fn may_become(self, to: CadreStatus) -> bool {
         use CadreStatus::*;
         matches!(
             (self, to),
             (Serving, Retired) | (Serving, Deceased) | (Retired, Deceased)
         )
     }
+
+    fn as_str(self) -> &'static str {
+        CadreStatus::as_str(self)
+    }
 }
 
-/// A new cadre of a board in the viewer's scope.
-pub struct NewCadre<'b> {
-    pub board: &'b board::Model,
+impl WithStatus for cadre::Model {
+    type Status = CadreStatus;
+    const CHANGE_STATUS: &'static str = actions::CHANGE_CADRE_STATUS;
+
+    fn status_mut(&mut self) -> &mut CadreStatus {
+        &mut self.status
+    }
+}
+
+/// A new cadre (of a board in the viewer's scope).
+pub struct NewCadre {
     pub full_name: PersonName,
     pub gender: Gender,
     pub birth_date: NaiveDate,
@@ -66,10 +85,14 @@ pub struct Transfer<'b> {
     pub to: &'b board::Model,
 }
 
-/// Adds a cadre; a national ID someone else holds is `CONFLICT`, audited for the centre.
-pub async fn create(writer: Writer<'_>, new: NewCadre<'_>) -> AppResult<cadre::Model> {
+/// Adds a cadre to `board`; a national ID someone else holds is `CONFLICT`, audited for the centre.
+pub async fn create(
+    writer: Writer<'_>,
+    board: &board::Model,
+    new: NewCadre,
+) -> AppResult<cadre::Model> {
     let full_name = new.full_name.into_inner();
-    let row = new_row!(cadre, TenantKeys::of_board(new.board), {
+    let row = new_row!(cadre, TenantKeys::of_board(board), {
         name_folded: fold_name(&full_name),
         full_name: full_name,
         gender: new.gender,
@@ -118,15 +141,9 @@ pub async fn update(
         row.full_name = name.into_inner();
         row.name_folded = fold_name(&row.full_name);
     }
-    if let Some(birth) = changes.birth_date {
-        row.birth_date = birth;
-    }
-    if let Some(gender) = changes.gender {
-        row.gender = gender;
-    }
-    if let Some(tier) = changes.management_tier {
-        row.management_tier = tier;
-    }
+    replace(&mut row.birth_date, changes.birth_date);
+    replace(&mut row.gender, changes.gender);
+    replace(&mut row.management_tier, changes.management_tier);
     changes.position.apply(&mut row.position);
     changes.workplace.apply(&mut row.workplace);
     changes
@@ -137,19 +154,7 @@ pub async fn update(
         .insurance_number
         .map(InsuranceNumber::into_inner)
         .apply(&mut row.insurance_number);
-    let fields = named(&[
-        ("fullName", row.full_name != old.full_name),
-        ("gender", row.gender != old.gender),
-        ("birthDate", row.birth_date != old.birth_date),
-        ("position", row.position != old.position),
-        ("workplace", row.workplace != old.workplace),
-        ("managementTier", row.management_tier != old.management_tier),
-        ("nationalId", row.national_id != old.national_id),
-        (
-            "insuranceNumber",
-            row.insurance_number != old.insurance_number,
-        ),
-    ]);
+    let fields = changed::<cadre::Entity>(&old, &row, &[cadre::Column::NameFolded]);
     let national_id = row.national_id.clone().unwrap_or_default();
     writer
         .update::<cadre::Entity>(
@@ -159,31 +164,6 @@ pub async fn update(
             &fields,
             Clash::NationalId(&national_id),
         )
-        .await
-}
-
-/// Moves a cadre's status forward ([`CadreStatus::may_become`]); any other move is
-/// `BAD_USER_INPUT`.
-pub async fn change_status(
-    writer: Writer<'_>,
-    id: Uuid,
-    version: i32,
-    status: CadreStatus,
-) -> AppResult<cadre::Model> {
-    let mut row = find_current::<cadre::Entity>(writer.db(), id, version).await?;
-    if !row.status.may_become(status) {
-        return Err(AppError::bad_input(
-            "status",
-            format!(
-                "status: a {} cadre cannot become {} (only SERVING → RETIRED → DECEASED)",
-                row.status.as_str(),
-                status.as_str()
-            ),
-        ));
-    }
-    row.status = status;
-    writer
-        .update::<cadre::Entity>(row, version, actions::CHANGE_CADRE_STATUS, &["status"], "")
         .await
 }
 
@@ -230,6 +210,7 @@ pub async fn transfer(admin: Admin<'_>, transfer: Transfer<'_>) -> AppResult<cad
 #[cfg(test)]
 mod tests {
     use crate::domain::CadreStatus::*;
+    use crate::records::Status;
 
     #[test]
     fn status_only_moves_forward() {

@@ -10,11 +10,10 @@ use crate::domain::{CadreStatus, Cohort};
 use crate::error::AppResult;
 use crate::scope::{Scope, TenantKeys};
 
-use super::{Admin, actions, find_current, named, new_row, on_cadre};
+use super::{Admin, actions, changed, find_current, new_row, on_cadre, replace};
 
-/// A campaign of a board in the viewer's scope, checked by [`check_dates`].
-pub struct NewCampaign<'b> {
-    pub board: &'b board::Model,
+/// A campaign (of a board in the viewer's scope), checked by [`check_dates`].
+pub struct NewCampaign {
     pub name: String,
     pub year: i32,
     /// 1 or 2.
@@ -53,9 +52,13 @@ pub fn check_dates(v: &mut Violations, year: i32, starts: NaiveDate, ends: Naive
     }
 }
 
-/// Opens a campaign and enrols every cadre due an exam in it (see [`enrol`]).
-pub async fn create(admin: Admin<'_>, new: NewCampaign<'_>) -> AppResult<exam_campaign::Model> {
-    let row = new_row!(exam_campaign, TenantKeys::of_board(new.board), {
+/// Opens a campaign of `board` and enrols every cadre due an exam in it (see [`enrol`]).
+pub async fn create(
+    admin: Admin<'_>,
+    board: &board::Model,
+    new: NewCampaign,
+) -> AppResult<exam_campaign::Model> {
+    let row = new_row!(exam_campaign, TenantKeys::of_board(board), {
         name: new.name,
         year: new.year,
         round: new.round,
@@ -82,7 +85,7 @@ pub async fn create(admin: Admin<'_>, new: NewCampaign<'_>) -> AppResult<exam_ca
             "round: this board already has a campaign for that year and round",
         )
         .await?;
-    enrol(admin, &row, new.board).await?;
+    enrol(admin, &row, board).await?;
     Ok(row)
 }
 
@@ -96,23 +99,13 @@ pub async fn update(
     let writer = admin.writer();
     let old = find_current::<exam_campaign::Entity>(writer.db(), id, version).await?;
     let mut row = old.clone();
-    if let Some(name) = changes.name {
-        row.name = name;
-    }
-    if let Some(d) = changes.starts_on {
-        row.starts_on = d;
-    }
-    if let Some(d) = changes.ends_on {
-        row.ends_on = d;
-    }
+    replace(&mut row.name, changes.name);
+    replace(&mut row.starts_on, changes.starts_on);
+    replace(&mut row.ends_on, changes.ends_on);
     let mut v = Violations::new();
     check_dates(&mut v, row.year, row.starts_on, row.ends_on);
     v.finish()?;
-    let fields = named(&[
-        ("name", row.name != old.name),
-        ("startsOn", row.starts_on != old.starts_on),
-        ("endsOn", row.ends_on != old.ends_on),
-    ]);
+    let fields = changed::<exam_campaign::Entity>(&old, &row, &[]);
     writer
         .update::<exam_campaign::Entity>(row, version, actions::UPDATE_EXAM_CAMPAIGN, &fields, "")
         .await

@@ -11,12 +11,14 @@ use crate::domain::valid::Icd10;
 use crate::domain::{ReferralStatus, ReferralUrgency};
 use crate::error::{AppError, AppResult};
 
-use super::{Writer, actions, cadre, find_current, named, on_cadre};
+use super::{Status, WithStatus, Writer, actions, find_current, named, on_cadre};
 
-impl ReferralStatus {
-    /// Whether a referral may move from this status to `to`: `REQUESTED → ACCEPTED →
-    /// COMPLETED`, or to `CANCELLED` before it is completed.
-    pub fn may_become(self, to: ReferralStatus) -> bool {
+impl Status for ReferralStatus {
+    const ROW: &'static str = "referral";
+    const MOVES: &'static str = "REQUESTED → ACCEPTED → COMPLETED, or CANCELLED";
+
+    /// `REQUESTED → ACCEPTED → COMPLETED`, or to `CANCELLED` before it is completed.
+    fn may_become(self, to: ReferralStatus) -> bool {
         use ReferralStatus::*;
         matches!(
             (self, to),
@@ -26,11 +28,23 @@ impl ReferralStatus {
                 | (Accepted, Cancelled)
         )
     }
+
+    fn as_str(self) -> &'static str {
+        ReferralStatus::as_str(self)
+    }
+}
+
+impl WithStatus for referral::Model {
+    type Status = ReferralStatus;
+    const CHANGE_STATUS: &'static str = actions::CHANGE_REFERRAL_STATUS;
+
+    fn status_mut(&mut self) -> &mut ReferralStatus {
+        &mut self.status
+    }
 }
 
 /// An active chronic condition.
 pub struct NewCondition {
-    pub cadre: Uuid,
     pub icd_code: Icd10,
     pub diagnosed_on: NaiveDate,
     pub note: Option<String>,
@@ -38,7 +52,6 @@ pub struct NewCondition {
 
 /// A clinic visit and the drugs dispensed at it, stored as one unit.
 pub struct NewClinicVisit {
-    pub cadre: Uuid,
     pub visited_at: DateTime<Utc>,
     pub complaint: Option<String>,
     /// ICD-10 codes, comma-separated as stored.
@@ -55,7 +68,6 @@ pub struct NewPrescription {
 
 /// A referral to a higher-level hospital; it starts `REQUESTED`.
 pub struct NewReferral {
-    pub cadre: Uuid,
     pub referred_on: NaiveDate,
     pub destination: String,
     pub reason: Option<String>,
@@ -64,7 +76,6 @@ pub struct NewReferral {
 
 /// An expert-council consultation (hội chẩn).
 pub struct NewConsultation {
-    pub cadre: Uuid,
     pub held_on: NaiveDate,
     pub council: String,
     pub participants: Option<String>,
@@ -73,7 +84,6 @@ pub struct NewConsultation {
 
 /// A vaccine dose; one already recorded for that vaccine is `CONFLICT`.
 pub struct NewVaccination {
-    pub cadre: Uuid,
     pub vaccine: String,
     pub dose_number: i16,
     pub given_on: NaiveDate,
@@ -82,9 +92,10 @@ pub struct NewVaccination {
 
 pub async fn add_condition(
     writer: Writer<'_>,
+    cadre: Uuid,
     new: NewCondition,
 ) -> AppResult<chronic_condition::Model> {
-    let cadre = cadre(writer.db(), new.cadre).await?;
+    let cadre = super::cadre(writer.db(), cadre).await?;
     let fields = named(&[
         ("cadreId", true),
         ("icdCode", true),
@@ -137,9 +148,10 @@ pub async fn resolve_condition(
 /// Records a visit and its prescriptions; if any write fails, the request stores nothing.
 pub async fn record_clinic_visit(
     writer: Writer<'_>,
+    cadre: Uuid,
     new: NewClinicVisit,
 ) -> AppResult<clinic_visit::Model> {
-    let cadre = cadre(writer.db(), new.cadre).await?;
+    let cadre = super::cadre(writer.db(), cadre).await?;
     let fields = named(&[
         ("cadreId", true),
         ("visitedAt", true),
@@ -176,8 +188,12 @@ pub async fn record_clinic_visit(
     Ok(visit)
 }
 
-pub async fn create_referral(writer: Writer<'_>, new: NewReferral) -> AppResult<referral::Model> {
-    let cadre = cadre(writer.db(), new.cadre).await?;
+pub async fn create_referral(
+    writer: Writer<'_>,
+    cadre: Uuid,
+    new: NewReferral,
+) -> AppResult<referral::Model> {
+    let cadre = super::cadre(writer.db(), cadre).await?;
     let fields = named(&[
         ("cadreId", true),
         ("referredOn", true),
@@ -197,41 +213,12 @@ pub async fn create_referral(writer: Writer<'_>, new: NewReferral) -> AppResult<
         .await
 }
 
-/// Moves a referral on ([`ReferralStatus::may_become`]); any other move is `BAD_USER_INPUT`.
-pub async fn change_referral_status(
-    writer: Writer<'_>,
-    id: Uuid,
-    version: i32,
-    status: ReferralStatus,
-) -> AppResult<referral::Model> {
-    let mut row = find_current::<referral::Entity>(writer.db(), id, version).await?;
-    if !row.status.may_become(status) {
-        return Err(AppError::bad_input(
-            "status",
-            format!(
-                "status: a {} referral cannot become {} (REQUESTED → ACCEPTED → COMPLETED, or CANCELLED)",
-                row.status.as_str(),
-                status.as_str()
-            ),
-        ));
-    }
-    row.status = status;
-    writer
-        .update::<referral::Entity>(
-            row,
-            version,
-            actions::CHANGE_REFERRAL_STATUS,
-            &["status"],
-            "",
-        )
-        .await
-}
-
 pub async fn record_consultation(
     writer: Writer<'_>,
+    cadre: Uuid,
     new: NewConsultation,
 ) -> AppResult<consultation::Model> {
-    let cadre = cadre(writer.db(), new.cadre).await?;
+    let cadre = super::cadre(writer.db(), cadre).await?;
     let fields = named(&[
         ("cadreId", true),
         ("heldOn", true),
@@ -252,9 +239,10 @@ pub async fn record_consultation(
 
 pub async fn record_vaccination(
     writer: Writer<'_>,
+    cadre: Uuid,
     new: NewVaccination,
 ) -> AppResult<vaccination::Model> {
-    let cadre = cadre(writer.db(), new.cadre).await?;
+    let cadre = super::cadre(writer.db(), cadre).await?;
     let fields = named(&[
         ("cadreId", true),
         ("vaccine", true),
@@ -281,6 +269,7 @@ pub async fn record_vaccination(
 #[cfg(test)]
 mod tests {
     use crate::domain::ReferralStatus::*;
+    use crate::records::Status;
 
     #[test]
     fn referrals_move_forward_or_are_cancelled() {

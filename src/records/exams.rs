@@ -12,7 +12,7 @@ use crate::domain::ExamKind;
 use crate::error::{AppError, AppResult};
 use crate::scope::{Scope, TenantKeys, TenantRow};
 
-use super::{Writer, actions, find_current, named, new_row};
+use super::{Writer, actions, changed, find_current, new_row};
 
 /// The values of an exam (every clinical column), parsed and valid; its identity, keys and
 /// bookkeeping come from the cadre or the stored exam, never from here.
@@ -73,7 +73,7 @@ pub async fn record(
     row.cadre_id = cadre.id;
     row.set_keys(&cadre.keys());
     check_campaign(writer, boards, row.campaign_id, &row.keys()).await?;
-    let mut fields = vec!["cadreId"];
+    let mut fields = vec!["cadreId".to_owned()];
     fields.extend(changed_fields(&blank, &row));
     let row = writer
         .insert::<health_exam::Entity>(row, actions::RECORD_HEALTH_EXAM, &fields, "")
@@ -124,38 +124,8 @@ pub async fn correct(
 
 /// The names of the clinical columns that differ between two exams (names only: the audit
 /// trail never holds clinical values).
-fn changed_fields(old: &health_exam::Model, new: &health_exam::Model) -> Vec<&'static str> {
-    named(&[
-        ("campaignId", old.campaign_id != new.campaign_id),
-        ("examinedOn", old.examined_on != new.examined_on),
-        ("facility", old.facility != new.facility),
-        ("kind", old.kind != new.kind),
-        ("heightCm", old.height_cm != new.height_cm),
-        ("weightKg", old.weight_kg != new.weight_kg),
-        ("bmi", old.bmi != new.bmi),
-        ("systolicMmhg", old.systolic_mmhg != new.systolic_mmhg),
-        ("diastolicMmhg", old.diastolic_mmhg != new.diastolic_mmhg),
-        ("pulseBpm", old.pulse_bpm != new.pulse_bpm),
-        ("glucoseMmolL", old.glucose_mmol_l != new.glucose_mmol_l),
-        ("hba1cPercent", old.hba1c_percent != new.hba1c_percent),
-        (
-            "cholesterolMmolL",
-            old.cholesterol_mmol_l != new.cholesterol_mmol_l,
-        ),
-        (
-            "triglyceridesMmolL",
-            old.triglycerides_mmol_l != new.triglycerides_mmol_l,
-        ),
-        (
-            "creatinineUmolL",
-            old.creatinine_umol_l != new.creatinine_umol_l,
-        ),
-        ("diagnoses", old.diagnoses != new.diagnoses),
-        ("cadreClass", old.cadre_class != new.cadre_class),
-        ("generalClass", old.general_class != new.general_class),
-        ("conclusion", old.conclusion != new.conclusion),
-        ("physician", old.physician != new.physician),
-    ])
+fn changed_fields(old: &health_exam::Model, new: &health_exam::Model) -> Vec<String> {
+    changed::<health_exam::Entity>(old, new, &[health_exam::Column::CadreId])
 }
 
 /// A campaign an exam may belong to: visible to the viewer, and run by a board whose subtree

@@ -19,13 +19,13 @@ pub mod clinical;
 pub mod exams;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, IdenStatic, Iterable, ModelTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::boards::BoardTree;
 use crate::db::entities::{board, cadre};
 use crate::error::{AppError, AppResult};
-use crate::scope::{Scope, ScopedDb, Tenant, TenantColumn, TenantRow, stale};
+use crate::scope::{Scope, ScopedDb, Tenant, TenantColumn, TenantRow, Written, stale};
 
 pub use crate::scope::{Admin, Writer};
 
@@ -54,6 +54,14 @@ impl<T> Edit<T> {
             Edit::Clear => Edit::Clear,
             Edit::Set(value) => Edit::Set(f(value)),
         }
+    }
+}
+
+/// A required field of a change: replaced when given, kept otherwise (see [`Edit`] for the
+/// optional ones).
+fn replace<T>(target: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *target = value;
     }
 }
 
@@ -107,6 +115,99 @@ fn new_id() -> Uuid {
 /// The names of the fields whose flag is set, for an audit event.
 fn named(fields: &[(&'static str, bool)]) -> Vec<&'static str> {
     fields.iter().filter(|(_, f)| *f).map(|(n, _)| *n).collect()
+}
+
+/// The columns every tenant table has (`tenant_entity!`): identity, keys and bookkeeping, which
+/// an audit event never names as changed.
+const BOOKKEEPING: [&str; 7] = [
+    "id",
+    "board_code",
+    "province_code",
+    "district_code",
+    "version",
+    "created_at",
+    "updated_at",
+];
+
+/// The names of the columns of `E` that differ between `old` and `new`, in the table's order
+/// and spelled as the API spells them (`full_name` is `fullName`), for an audit event: names
+/// only, never values. The bookkeeping columns and `skip` are left out.
+fn changed<E: EntityTrait>(old: &E::Model, new: &E::Model, skip: &[E::Column]) -> Vec<String> {
+    E::Column::iter()
+        .filter(|c| !BOOKKEEPING.contains(&c.as_str()))
+        .filter(|c| !skip.iter().any(|s| s.as_str() == c.as_str()))
+        .filter(|c| old.get(*c) != new.get(*c))
+        .map(|c| api_name(c.as_str()))
+        .collect()
+}
+
+/// A column's name as the API spells it: `hba1c_percent` is `hba1cPercent`.
+fn api_name(column: &str) -> String {
+    let mut words = column.split('_');
+    let mut name = words.next().unwrap_or_default().to_owned();
+    for word in words {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            name.extend(first.to_uppercase());
+            name.push_str(chars.as_str());
+        }
+    }
+    name
+}
+
+/// A status that moves only by its own rules ([`CadreStatus`](crate::domain::CadreStatus),
+/// [`ReferralStatus`](crate::domain::ReferralStatus)).
+pub trait Status: Copy {
+    /// What the refusal of a move calls the row (`cadre`).
+    const ROW: &'static str;
+    /// The moves there are, as the refusal explains them.
+    const MOVES: &'static str;
+    /// Whether a row with this status may move to `to`.
+    fn may_become(self, to: Self) -> bool;
+    /// The stored (and GraphQL) spelling.
+    fn as_str(self) -> &'static str;
+}
+
+/// A row whose status moves by the rules of its [`Status`].
+pub trait WithStatus {
+    type Status: Status;
+    /// The audit action of a move.
+    const CHANGE_STATUS: &'static str;
+    fn status_mut(&mut self) -> &mut Self::Status;
+}
+
+/// Moves the status of the row of `E` with `id` to `to`, if `version` is still the row's and the
+/// status may move there ([`Status::may_become`]); any other move is `BAD_USER_INPUT`.
+pub async fn change_status<E>(
+    writer: Writer<'_>,
+    id: Uuid,
+    version: i32,
+    to: <E::Model as WithStatus>::Status,
+) -> AppResult<E::Model>
+where
+    E: Written,
+    E::Column: From<TenantColumn>,
+    E::Model: WithStatus,
+{
+    let mut row = find_current::<E>(writer.db(), id, version).await?;
+    let status = row.status_mut();
+    if !status.may_become(to) {
+        return Err(AppError::bad_input(
+            "status",
+            format!(
+                "status: a {} {} cannot become {} ({})",
+                status.as_str(),
+                <E::Model as WithStatus>::Status::ROW,
+                to.as_str(),
+                <E::Model as WithStatus>::Status::MOVES,
+            ),
+        ));
+    }
+    *status = to;
+    let action = <E::Model as WithStatus>::CHANGE_STATUS;
+    writer
+        .update::<E>(row, version, action, &["status"], "")
+        .await
 }
 
 /// A new row's bookkeeping: a fresh ID, version 1, created and updated now.

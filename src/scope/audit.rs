@@ -39,14 +39,18 @@ pub const READ_CLINICAL: &str = "readClinical";
 
 impl Change {
     /// `action` on `row` of table `E`, with the names of the fields written.
-    pub fn of<E: Tenant, R: TenantRow>(row: &R, action: &str, fields: &[&str]) -> Change {
+    pub fn of<E: Tenant, R: TenantRow>(
+        row: &R,
+        action: &str,
+        fields: &[impl AsRef<str>],
+    ) -> Change {
         Change {
             action: action.to_owned(),
             entity: E::default().table_name().to_owned(),
             entity_id: Some(row.row_id()),
             cadre_id: row.cadre_of(),
             keys: row.keys(),
-            fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+            fields: fields.iter().map(|f| f.as_ref().to_owned()).collect(),
         }
     }
 

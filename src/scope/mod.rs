@@ -22,7 +22,7 @@ pub use registry::{CadreRecord, Tenant, TenantColumn, TenantKeys, TenantRow};
 pub use request::{audit_unkept_reads, begin_request, finish_request};
 pub use scoped_db::{ScopedDb, Selection};
 pub use select::ScopedSelect;
-pub use writer::{Admin, Writer, stale};
+pub use writer::{Admin, Writer, Written, stale};
 
 use crate::db::entities::board;
 use crate::domain::BoardLevel;

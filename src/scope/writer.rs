@@ -93,16 +93,13 @@ impl<'a> Writer<'a> {
     /// Every write runs in a savepoint: on PostgreSQL a failed statement (a unique violation)
     /// would otherwise abort the whole transaction, and every later operation of the request
     /// would fail with an internal error instead of its own answer.
-    pub async fn insert<'c, E>(
+    pub async fn insert<'c, E: Written>(
         &self,
         row: E::Model,
         action: &str,
-        fields: &[&str],
+        fields: &[impl AsRef<str>],
         clash: impl Into<Clash<'c>>,
-    ) -> AppResult<E::Model>
-    where
-        E: Written,
-    {
+    ) -> AppResult<E::Model> {
         self.db.check_keys(&row.keys())?;
         {
             let tx = self.db.tx.read().await;
@@ -136,7 +133,7 @@ impl<'a> Writer<'a> {
         mut row: E::Model,
         read_version: i32,
         action: &str,
-        fields: &[&str],
+        fields: &[impl AsRef<str>],
         clash: impl Into<Clash<'c>>,
     ) -> AppResult<E::Model>
     where

@@ -105,21 +105,10 @@ fn local_day(backend: DatabaseBackend, instant: Expr) -> Expr {
     }
 }
 
-/// Clinic work in one bucket: visits, drugs dispensed (prescription lines), referrals made.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Activity {
-    pub visits: i64,
-    pub prescriptions: i64,
-    pub referrals: i64,
-}
-
-impl Tally for Activity {
-    fn add(&mut self, o: &Self) {
-        self.visits += o.visits;
-        self.prescriptions += o.prescriptions;
-        self.referrals += o.referrals;
-    }
-}
+counts_figure!(
+    /// Clinic work in one bucket: visits, drugs dispensed (prescription lines), referrals made.
+    Activity { visits, prescriptions, referrals }
+);
 
 /// A series of [`Activity`], one per bucket (zeros included).
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -3,24 +3,15 @@
 use sea_orm::sea_query::{Alias, ExprTrait, Func};
 
 use super::sql::{col, count_all, group_key, int, place};
-use super::{Breakdown, Subject, Tally, blank, first_of_year};
+use super::{Breakdown, Subject, blank, first_of_year};
 use crate::db::entities::campaign_enrolment;
 use crate::error::{AppError, AppResult};
 use crate::scope::ScopedDb;
 
-/// Cadres due an exam (enrolled in the campaigns) and those examined in them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Coverage {
-    pub eligible: i64,
-    pub examined: i64,
-}
-
-impl Tally for Coverage {
-    fn add(&mut self, o: &Self) {
-        self.eligible += o.eligible;
-        self.examined += o.examined;
-    }
-}
+counts_figure!(
+    /// Cadres due an exam (enrolled in the campaigns) and those examined in them.
+    Coverage { eligible, examined }
+);
 
 /// Coverage of the campaigns of `year` (one `round`, or both rounds added together), counted
 /// where each cadre was managed at the campaign's start.

@@ -9,6 +9,24 @@
 //! places those group rows next to the board they belong to, fills in zeros for children with
 //! no rows, and adds the rows up into the total; rates are divisions of two such counts.
 
+/// A figure of plain counts, `Name { field, ... }` (each a `pub` `i64`), that adds up across
+/// boards field by field.
+macro_rules! counts_figure {
+    ($(#[$doc:meta])* $name:ident { $($field:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct $name {
+            $(pub $field: i64,)+
+        }
+
+        impl $crate::stats::Tally for $name {
+            fn add(&mut self, o: &Self) {
+                $(self.$field += o.$field;)+
+            }
+        }
+    };
+}
+
 mod activity;
 mod classes;
 mod counts;

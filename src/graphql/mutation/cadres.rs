@@ -2,15 +2,16 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
+use crate::db::entities::cadre;
 use crate::domain::columns;
 use crate::domain::valid::{self, InsuranceNumber, NationalId, PersonName, Violations};
 use crate::domain::{CadreStatus, Gender, ManagementTier};
 use crate::error::AppResult;
 use crate::graphql::scalars::Date;
 use crate::graphql::types::{Cadre, parse_id};
-use crate::records::{Edit, cadres};
+use crate::records::{self, Edit, cadres};
 
-use super::{admin, board_for, missing, writer};
+use super::{admin, board_for, parsed, writer};
 
 #[derive(Default)]
 pub struct CadreMutation;
@@ -92,31 +93,21 @@ impl CadreMutation {
         if !status.may_begin() {
             v.add("status", "a new cadre is SERVING or RETIRED");
         }
-        v.finish()?;
-        let (
-            Some(full_name),
-            Some(birth_date),
-            Some(position),
-            Some(workplace),
-            Some(national_id),
-            Some(insurance_number),
-        ) = (name, birth, position, workplace, national_id, insurance)
-        else {
-            return Err(missing());
-        };
-        let new = cadres::NewCadre {
-            board: board_for(req, &input.board_code)?,
-            full_name,
-            gender: input.gender,
-            birth_date,
-            position,
-            workplace,
-            status,
-            management_tier: input.management_tier,
-            national_id,
-            insurance_number,
-        };
-        Ok(Cadre::single(cadres::create(writer, new).await?))
+        let new = parsed(v, || {
+            Some(cadres::NewCadre {
+                full_name: name?,
+                gender: input.gender,
+                birth_date: birth?,
+                position: position?,
+                workplace: workplace?,
+                status,
+                management_tier: input.management_tier,
+                national_id: national_id?,
+                insurance_number: insurance?,
+            })
+        })?;
+        let board = board_for(req, &input.board_code)?;
+        Ok(Cadre::single(cadres::create(writer, board, new).await?))
     }
 
     /// Changes a cadre's particulars. `version` is the one you read; if the cadre changed since,
@@ -145,28 +136,18 @@ impl CadreMutation {
             &input.insurance_number,
             InsuranceNumber::parse,
         );
-        v.finish()?;
-        let (
-            Some(full_name),
-            Some(birth_date),
-            Some(position),
-            Some(workplace),
-            Some(national_id),
-            Some(insurance_number),
-        ) = (name, birth, position, workplace, national_id, insurance)
-        else {
-            return Err(missing());
-        };
-        let changes = cadres::CadreChanges {
-            full_name,
-            gender: input.gender,
-            birth_date,
-            position,
-            workplace,
-            management_tier: input.management_tier,
-            national_id,
-            insurance_number,
-        };
+        let changes = parsed(v, || {
+            Some(cadres::CadreChanges {
+                full_name: name?,
+                gender: input.gender,
+                birth_date: birth?,
+                position: position?,
+                workplace: workplace?,
+                management_tier: input.management_tier,
+                national_id: national_id?,
+                insurance_number: insurance?,
+            })
+        })?;
         let id = parse_id("id", &id)?;
         Ok(Cadre::single(
             cadres::update(writer, id, version, changes).await?,
@@ -185,7 +166,7 @@ impl CadreMutation {
         let (_, writer) = writer(ctx)?;
         let id = parse_id("id", &id)?;
         Ok(Cadre::single(
-            cadres::change_status(writer, id, version, status).await?,
+            records::change_status::<cadre::Entity>(writer, id, version, status).await?,
         ))
     }
 

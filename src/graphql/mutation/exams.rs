@@ -11,7 +11,7 @@ use crate::graphql::types::{ExamCampaign, HealthExam, parse_id};
 use crate::records::campaigns::{self, CampaignChanges, NewCampaign};
 use crate::records::exams::{self, ExamValues};
 
-use super::{admin, board_for, missing, writer};
+use super::{admin, board_for, parsed, writer};
 
 #[derive(Default)]
 pub struct ExamMutation;
@@ -182,20 +182,18 @@ impl ExamMutation {
         if let Some(year) = year {
             campaigns::check_dates(&mut v, year, input.starts_on.0, input.ends_on.0);
         }
-        v.finish()?;
-        let (Some(name), Some(year), Some(round)) = (name, year, round) else {
-            return Err(missing());
-        };
-        let new = NewCampaign {
-            board: board_for(req, &input.board_code)?,
-            name,
-            year,
-            round,
-            cohort: input.cohort,
-            starts_on: input.starts_on.0,
-            ends_on: input.ends_on.0,
-        };
-        Ok(ExamCampaign(campaigns::create(admin, new).await?))
+        let new = parsed(v, || {
+            Some(NewCampaign {
+                name: name?,
+                year: year?,
+                round: round?,
+                cohort: input.cohort,
+                starts_on: input.starts_on.0,
+                ends_on: input.ends_on.0,
+            })
+        })?;
+        let board = board_for(req, &input.board_code)?;
+        Ok(ExamCampaign(campaigns::create(admin, board, new).await?))
     }
 
     /// Changes a campaign's name, cohort or dates. Admins only.
@@ -211,12 +209,13 @@ impl ExamMutation {
         let name = v.optional("name", input.name.as_deref(), |s| {
             valid::text(s, columns::CAMPAIGN_NAME)
         });
-        v.finish()?;
-        let changes = CampaignChanges {
-            name: name.flatten(),
-            starts_on: input.starts_on.map(|d| d.0),
-            ends_on: input.ends_on.map(|d| d.0),
-        };
+        let changes = parsed(v, || {
+            Some(CampaignChanges {
+                name: name?,
+                starts_on: input.starts_on.map(|d| d.0),
+                ends_on: input.ends_on.map(|d| d.0),
+            })
+        })?;
         let id = parse_id("id", &id)?;
         Ok(ExamCampaign(
             campaigns::update(admin, id, version, changes).await?,
@@ -232,8 +231,7 @@ impl ExamMutation {
         let (req, writer) = writer(ctx)?;
         let mut v = Violations::new();
         let values = parse_exam(&mut v, input.exam);
-        v.finish()?;
-        let values = values.ok_or_else(missing)?;
+        let values = parsed(v, || values)?;
         let cadre = parse_id("cadreId", &input.cadre_id)?;
         Ok(HealthExam(
             exams::record(writer, &req.boards, cadre, values).await?,
@@ -253,8 +251,7 @@ impl ExamMutation {
         // audited even when the mutation fails, and an invalid input needs nothing stored.
         let mut v = Violations::new();
         let values = parse_exam(&mut v, exam);
-        v.finish()?;
-        let values = values.ok_or_else(missing)?;
+        let values = parsed(v, || values)?;
         let id = parse_id("id", &id)?;
         Ok(HealthExam(
             exams::correct(writer, &req.boards, id, version, values).await?,

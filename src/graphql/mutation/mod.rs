@@ -3,8 +3,9 @@
 //! Every mutation is a thin adapter, in this order:
 //! 1. a visible role check that hands out the write capability ([`writer`], [`admin`]);
 //!    analysts write nothing (`FORBIDDEN`);
-//! 2. the whole input parsed into a typed command of the records layer, every violation
-//!    reported at once (`BAD_USER_INPUT`, `extensions.field` and `extensions.violations`);
+//! 2. the whole input parsed into a typed command of the records layer ([`parsed`]), every
+//!    violation reported at once (`BAD_USER_INPUT`, `extensions.field` and
+//!    `extensions.violations`);
 //! 3. one call into `crate::records`, which loads the rows it touches through the scoped
 //!    database (absent or outside the scope is `NOT_FOUND`; a stale `version` is `CONFLICT`),
 //!    applies the rules and writes through the capability, which takes the tenant keys from the
@@ -22,6 +23,7 @@ mod records;
 use async_graphql::{Context, MergedObject};
 
 use crate::db::entities::board;
+use crate::domain::valid::Violations;
 use crate::error::{AppError, AppResult};
 use crate::graphql::{RequestData, request};
 use crate::records::{self as domain_records, Admin, Writer};
@@ -51,7 +53,10 @@ fn board_for<'a>(req: &'a RequestData, code: &str) -> AppResult<&'a board::Model
     domain_records::board_in_scope(&req.boards, &req.viewer.scope, code.trim())
 }
 
-/// A value the parser reported as valid is missing: a bug, never the client's fault.
-fn missing() -> AppError {
-    AppError::Internal("validated input missing".into())
+/// The command `build` makes of the parsed values, once the whole input is checked: every
+/// violation at once (`BAD_USER_INPUT`), or the command. A value missing although no violation
+/// was noted is a bug, never the client's fault.
+fn parsed<T>(v: Violations, build: impl FnOnce() -> Option<T>) -> AppResult<T> {
+    v.finish()?;
+    build().ok_or_else(|| AppError::Internal("validated input missing".into()))
 }

@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Duration, Utc};
 
+use crate::db::entities::referral;
 use crate::domain::columns;
 use crate::domain::valid::{self, Icd10, Violations};
 use crate::domain::{ReferralStatus, ReferralUrgency};
@@ -13,11 +14,11 @@ use crate::graphql::types::{
     ChronicCondition, ClinicVisit, Consultation, Referral, Vaccination, parse_id,
 };
 use crate::records::clinical::{
-    self, NewClinicVisit, NewCondition, NewConsultation, NewPrescription, NewReferral,
-    NewVaccination,
+    NewClinicVisit, NewCondition, NewConsultation, NewPrescription, NewReferral, NewVaccination,
 };
+use crate::records::{self, clinical};
 
-use super::{missing, writer};
+use super::{parsed, writer};
 
 #[derive(Default)]
 pub struct RecordMutation;
@@ -100,18 +101,16 @@ impl RecordMutation {
         let note = v.optional("note", input.note.as_deref(), |s| {
             valid::text(s, columns::CONDITION_NOTE)
         });
-        v.finish()?;
-        let (Some(icd_code), Some(diagnosed_on), Some(note)) = (icd, on, note) else {
-            return Err(missing());
-        };
-        let new = NewCondition {
-            cadre: parse_id("cadreId", &input.cadre_id)?,
-            icd_code,
-            diagnosed_on,
-            note,
-        };
+        let new = parsed(v, || {
+            Some(NewCondition {
+                icd_code: icd?,
+                diagnosed_on: on?,
+                note: note?,
+            })
+        })?;
+        let cadre = parse_id("cadreId", &input.cadre_id)?;
         Ok(ChronicCondition(
-            clinical::add_condition(writer, new).await?,
+            clinical::add_condition(writer, cadre, new).await?,
         ))
     }
 
@@ -127,8 +126,7 @@ impl RecordMutation {
         let (_, writer) = writer(ctx)?;
         let mut v = Violations::new();
         let on = v.check("resolvedOn", valid::past_date(resolved_on.0));
-        v.finish()?;
-        let on = on.ok_or_else(missing)?;
+        let on = parsed(v, || on)?;
         let id = parse_id("id", &id)?;
         Ok(ChronicCondition(
             clinical::resolve_condition(writer, id, version, on).await?,
@@ -186,22 +184,18 @@ impl RecordMutation {
                 });
             }
         }
-        v.finish()?;
-        let (Some(visited_at), Some(complaint), Some(diagnoses), Some(physician)) =
-            (at, complaint, diagnoses, physician)
-        else {
-            return Err(missing());
-        };
-        let new = NewClinicVisit {
-            cadre: parse_id("cadreId", &input.cadre_id)?,
-            visited_at,
-            complaint,
-            diagnoses,
-            physician,
-            prescriptions,
-        };
+        let new = parsed(v, || {
+            Some(NewClinicVisit {
+                visited_at: at?,
+                complaint: complaint?,
+                diagnoses: diagnoses?,
+                physician: physician?,
+                prescriptions,
+            })
+        })?;
+        let cadre = parse_id("cadreId", &input.cadre_id)?;
         Ok(ClinicVisit(
-            clinical::record_clinic_visit(writer, new).await?,
+            clinical::record_clinic_visit(writer, cadre, new).await?,
         ))
     }
 
@@ -221,18 +215,18 @@ impl RecordMutation {
         let reason = v.optional("reason", input.reason.as_deref(), |s| {
             valid::text(s, columns::REFERRAL_REASON)
         });
-        v.finish()?;
-        let (Some(referred_on), Some(destination), Some(reason)) = (on, destination, reason) else {
-            return Err(missing());
-        };
-        let new = NewReferral {
-            cadre: parse_id("cadreId", &input.cadre_id)?,
-            referred_on,
-            destination,
-            reason,
-            urgency: input.urgency,
-        };
-        Ok(Referral(clinical::create_referral(writer, new).await?))
+        let new = parsed(v, || {
+            Some(NewReferral {
+                referred_on: on?,
+                destination: destination?,
+                reason: reason?,
+                urgency: input.urgency,
+            })
+        })?;
+        let cadre = parse_id("cadreId", &input.cadre_id)?;
+        Ok(Referral(
+            clinical::create_referral(writer, cadre, new).await?,
+        ))
     }
 
     /// Moves a referral on: `REQUESTED → ACCEPTED → COMPLETED`, or `CANCELLED` before it is
@@ -247,7 +241,7 @@ impl RecordMutation {
         let (_, writer) = writer(ctx)?;
         let id = parse_id("id", &id)?;
         Ok(Referral(
-            clinical::change_referral_status(writer, id, version, status).await?,
+            records::change_status::<referral::Entity>(writer, id, version, status).await?,
         ))
     }
 
@@ -267,21 +261,17 @@ impl RecordMutation {
         let conclusion = v.optional("conclusion", input.conclusion.as_deref(), |s| {
             valid::text(s, columns::CONSULTATION_CONCLUSION)
         });
-        v.finish()?;
-        let (Some(held_on), Some(council), Some(participants), Some(conclusion)) =
-            (on, council, participants, conclusion)
-        else {
-            return Err(missing());
-        };
-        let new = NewConsultation {
-            cadre: parse_id("cadreId", &input.cadre_id)?,
-            held_on,
-            council,
-            participants,
-            conclusion,
-        };
+        let new = parsed(v, || {
+            Some(NewConsultation {
+                held_on: on?,
+                council: council?,
+                participants: participants?,
+                conclusion: conclusion?,
+            })
+        })?;
+        let cadre = parse_id("cadreId", &input.cadre_id)?;
         Ok(Consultation(
-            clinical::record_consultation(writer, new).await?,
+            clinical::record_consultation(writer, cadre, new).await?,
         ))
     }
 
@@ -302,21 +292,17 @@ impl RecordMutation {
         let lot = v.optional("lot", input.lot.as_deref(), |s| {
             valid::text(s, columns::LOT)
         });
-        v.finish()?;
-        let (Some(vaccine), Some(dose_number), Some(given_on), Some(lot)) =
-            (vaccine, dose, on, lot)
-        else {
-            return Err(missing());
-        };
-        let new = NewVaccination {
-            cadre: parse_id("cadreId", &input.cadre_id)?,
-            vaccine,
-            dose_number,
-            given_on,
-            lot,
-        };
+        let new = parsed(v, || {
+            Some(NewVaccination {
+                vaccine: vaccine?,
+                dose_number: dose?,
+                given_on: on?,
+                lot: lot?,
+            })
+        })?;
+        let cadre = parse_id("cadreId", &input.cadre_id)?;
         Ok(Vaccination(
-            clinical::record_vaccination(writer, new).await?,
+            clinical::record_vaccination(writer, cadre, new).await?,
         ))
     }
 }

@@ -243,10 +243,10 @@ impl Cadre {
 
     /// The cadre a visible record belongs to. A record in scope always has its cadre in scope,
     /// so a miss is a broken invariant.
-    pub async fn of(ctx: &Context<'_>, id: Uuid) -> AppResult<Cadre> {
+    pub async fn of(ctx: &Context<'_>, id: &Uuid) -> AppResult<Cadre> {
         let req = request(ctx)?;
         req.loader
-            .load_one(CadreKey(id))
+            .load_one(CadreKey(*id))
             .await?
             .map(Cadre::listed)
             .ok_or_else(|| {

@@ -19,24 +19,22 @@ macro_rules! tenant_object {
         ] $($items)*);
     };
     (@fields $ty:ident [$($done:tt)*] $(#[doc = $doc:tt])+ board; $($rest:tt)*) => {
-        tenant_object!(@fields $ty [$($done)*
-            $(#[doc = $doc])+
-            async fn board(
-                &self,
-                ctx: &async_graphql::Context<'_>,
-            ) -> $crate::error::AppResult<$crate::graphql::types::Board> {
-                $crate::graphql::types::Board::owning(ctx, &self.0.board_code).await
-            }
-        ] $($rest)*);
+        tenant_object!(@link $ty [$($done)*] [$(#[doc = $doc])+]
+            board: Board = owning(board_code); $($rest)*);
     };
     (@fields $ty:ident [$($done:tt)*] $(#[doc = $doc:tt])+ cadre; $($rest:tt)*) => {
+        tenant_object!(@link $ty [$($done)*] [$(#[doc = $doc])+]
+            cadre: Cadre = of(cadre_id); $($rest)*);
+    };
+    (@link $ty:ident [$($done:tt)*] [$($doc:tt)+]
+        $field:ident: $owner:ident = $load:ident($key:ident); $($rest:tt)*) => {
         tenant_object!(@fields $ty [$($done)*
-            $(#[doc = $doc])+
-            async fn cadre(
+            $($doc)+
+            async fn $field(
                 &self,
                 ctx: &async_graphql::Context<'_>,
-            ) -> $crate::error::AppResult<$crate::graphql::types::Cadre> {
-                $crate::graphql::types::Cadre::of(ctx, self.0.cadre_id).await
+            ) -> $crate::error::AppResult<$crate::graphql::types::$owner> {
+                $crate::graphql::types::$owner::$load(ctx, &self.0.$key).await
             }
         ] $($rest)*);
     };

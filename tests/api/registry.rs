@@ -164,3 +164,34 @@ async fn text_columns_are_as_long_as_the_input_rules_say() {
         );
     }
 }
+
+/// A value the input rules accept always fits its column: a condition's note of 501
+/// characters (its column holds 500) is the user's error, on both databases, and writes
+/// nothing; 500 is stored whole.
+#[tokio::test]
+async fn a_note_longer_than_its_column_is_refused_before_anything_is_written() {
+    use crate::helpers::assert_bad_user_input;
+    use crate::writes::{ADD_CONDITION, writes};
+
+    let app = TestApp::spawn().await;
+    let clinician = app.as_board("412", "clinician");
+    let id = create_cadre(&clinician, "412", "Lê Văn Dài").await;
+    let input = |note: String| {
+        serde_json::json!({"input": {"cadreId": id, "icdCode": "I10",
+            "diagnosedOn": "2020-01-15", "note": note}})
+    };
+    let before = writes(&app).await;
+    let body = clinician
+        .query_with(ADD_CONDITION, input("ồ".repeat(501)))
+        .await;
+    assert_bad_user_input(&body, "note");
+    assert_eq!(writes(&app).await, before, "a refused note writes nothing");
+
+    ok(
+        &clinician,
+        ADD_CONDITION,
+        input("ồ".repeat(500)),
+        "addCondition",
+    )
+    .await;
+}

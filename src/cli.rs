@@ -6,10 +6,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use sea_orm::DatabaseConnection;
-use tracing_subscriber::EnvFilter;
 
 use crate::app::{AppState, router};
-use crate::auth::{TokenKeys, load_or_create_secret};
+use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::domain::Role;
 use crate::seed::{self, Scale};
@@ -65,13 +64,7 @@ pub enum Command {
 
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm_migration=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    crate::telemetry::init_logging(cli.config.telemetry.log_format);
     match dispatch(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -120,8 +113,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     humantime::format_duration(config.max_token_lifetime)
                 );
             }
-            let keys =
-                TokenKeys::hs256(&load_or_create_secret(&config)?, config.max_token_lifetime);
+            let keys = TokenKeys::from_config(&config).await?;
+            if keys.uses_provider() {
+                bail!("tokens come from the identity provider (--jwks-file/--jwks-url)");
+            }
             let token = keys
                 .issue(&board, role, &sub, ttl)
                 .map_err(|_| anyhow::anyhow!("signing the token"))?;
@@ -175,11 +170,11 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     } else {
         false
     };
-    let keys = TokenKeys::hs256(&load_or_create_secret(config)?, config.max_token_lifetime);
+    let keys = TokenKeys::from_config(config).await?;
     // Logs are kept and shared: a token printed on every start would leave valid credentials in
     // them. Demo tokens are for the person who has just created a demo on their own machine,
     // so only that run prints them, and never a deployment with a secret of its own.
-    let demo = seeded_now && config.jwt_secret.is_none();
+    let demo = seeded_now && config.jwt_secret.is_none() && !keys.uses_provider();
     let banner = banner(config, &keys, demo)?;
     Ok(Prepared { db, keys, banner })
 }
@@ -187,6 +182,9 @@ pub async fn prepare(config: &Config) -> anyhow::Result<Prepared> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let Prepared { db, keys, banner } = prepare(&config).await?;
     let bind = config.bind;
+    if let Some(metrics) = config.telemetry.metrics_bind {
+        crate::telemetry::serve_metrics(metrics, db.clone()).await?;
+    }
     let state = AppState::new(db, config, keys)
         .await
         .map_err(|_| anyhow::anyhow!("loading the board tree"))?;

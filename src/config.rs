@@ -181,6 +181,14 @@ pub struct Config {
     #[doc(hidden)]
     #[arg(skip)]
     pub app_filter: AppFilter,
+
+    /// Identity providers: JWKS, issuer, audience, claim names (`auth/provider.rs`).
+    #[command(flatten)]
+    pub identity: crate::auth::IdentityConfig,
+
+    /// Logs and metrics (`telemetry.rs`).
+    #[command(flatten)]
+    pub telemetry: crate::telemetry::TelemetryConfig,
 }
 
 impl Config {

@@ -14,6 +14,7 @@
 //! - [`seed`]: deterministic demo and national-scale data.
 //! - [`stats`]: aggregate queries for dashboards, through the scoped database.
 //! - [`cli`]: the command line (`serve`, `migrate`, `seed`, `token`, `schema`).
+//! - [`telemetry`]: logs (text or JSON, a line per request) and Prometheus metrics.
 //! - [`config`], [`error`]: settings and the one error type.
 
 pub mod app;
@@ -29,3 +30,4 @@ pub mod records;
 pub mod scope;
 pub mod seed;
 pub mod stats;
+pub mod telemetry;

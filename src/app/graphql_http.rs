@@ -24,6 +24,7 @@ use crate::error::AppError;
 use crate::graphql::RequestData;
 use crate::graphql::limits::{DocumentRead, Limits};
 use crate::scope::{self, Actor};
+use crate::telemetry;
 
 /// The two response media types of GraphQL over HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +90,7 @@ fn reply(status: StatusCode, media: MediaType, body: Vec<u8>) -> Response {
 
 /// A response holding one error with `code`.
 fn error_reply(status: StatusCode, media: MediaType, message: &str, code: &str) -> Response {
+    telemetry::note_outcome(code);
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     reply(status, media, body.to_string().into_bytes())
 }
@@ -104,6 +106,10 @@ fn not_acceptable() -> Response {
 
 /// `GET /graphql`: a query in the URL is executed; a bare GET (a browser) gets GraphiQL.
 pub(super) async fn graphql_get(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    telemetry::graphql_request(telemetry::request_id(request.headers()), get(state, request)).await
+}
+
+async fn get(state: Arc<AppState>, request: Request) -> Response {
     let has_query = request
         .uri()
         .query()
@@ -163,6 +169,10 @@ fn get_request(uri: &axum::http::Uri) -> Option<async_graphql::Request> {
 /// declared length over the limit (413). The body is then read here, against the limit, so
 /// that a chunked body that runs over it is answered 413 like one that declares its size.
 pub(super) async fn graphql_post(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    telemetry::graphql_request(telemetry::request_id(request.headers()), post(state, request)).await
+}
+
+async fn post(state: Arc<AppState>, request: Request) -> Response {
     let Some(media) = MediaType::negotiate(request.headers()) else {
         return not_acceptable();
     };
@@ -184,10 +194,12 @@ pub(super) async fn graphql_post(State(state): State<Arc<AppState>>, request: Re
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
+        telemetry::refused("max_body_bytes");
         return Rejection::new(ParseRequestError::PayloadTooLarge, limit, media).into_response();
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        telemetry::refused("max_body_bytes");
         return Rejection::new(ParseRequestError::PayloadTooLarge, limit, media).into_response();
     };
     let request = Request::from_parts(parts, Body::from(bytes));
@@ -238,6 +250,7 @@ async fn run(
     if let BatchRequest::Batch(operations) = &batch
         && operations.len() > state.config.max_batch
     {
+        telemetry::refused("max_batch");
         let message = format!(
             "a batch may hold at most {} operations",
             state.config.max_batch
@@ -250,11 +263,12 @@ async fn run(
         BatchRequest::Single(request) => std::slice::from_mut(request),
         BatchRequest::Batch(requests) => requests.as_mut_slice(),
     };
-    for request in requests {
+    for request in requests.iter_mut() {
         if changes_data(limits, request).await {
             access = Access::Write;
         }
     }
+    telemetry::note_operations(requests);
     if is_get && access == Access::Write {
         // GraphQL over HTTP: GET is for queries only; a mutation must be POSTed.
         let mut response = error_reply(
@@ -273,7 +287,7 @@ async fn run(
     let fate = Arc::new(Fate::default());
     let _abandon_if_dropped = AbandonOnDrop(fate.clone());
     let work = execute(state, headers, batch, media, access, deadline, fate.clone());
-    let mut task = tokio::spawn(work);
+    let mut task = tokio::spawn(telemetry::carry(work));
     let joined = match tokio::time::timeout_at(deadline, &mut task).await {
         Ok(joined) => joined,
         Err(_) if fate.abandon() => {
@@ -384,10 +398,11 @@ async fn execute(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let viewer = match state.keys.viewer(authorization, &state.boards) {
+    let viewer = match state.keys.viewer(authorization, &state.boards).await {
         Ok(viewer) => viewer,
         Err(err) => return error_response(StatusCode::UNAUTHORIZED, media, err),
     };
+    telemetry::note_viewer(&viewer);
     let turn = match state.write_gate.enter(access, deadline).await {
         Ok(turn) => turn,
         Err(err) => return error_response(StatusCode::SERVICE_UNAVAILABLE, media, err),
@@ -464,6 +479,7 @@ fn status_of(err: &AppError) -> StatusCode {
 /// GraphQL specification: "If an error was raised before execution begins, the data entry
 /// should not be present"), whichever the media type; async-graphql would write `null`.
 fn graphql_reply(response: &BatchResponse, media: MediaType) -> Response {
+    telemetry::note_response(response);
     let request_error = |r: &async_graphql::Response| {
         r.data == Value::Null && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty())
     };

@@ -27,7 +27,7 @@ pub fn router(state: AppState) -> Router {
         // Every request gets an `x-request-id` (a client's own is kept), echoed in the response,
         // seen by the trace layer and written on the request's audit events.
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(Arc::new(state))
 }

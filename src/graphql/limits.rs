@@ -121,11 +121,14 @@ impl Extension for Limits {
             errors
                 .into_iter()
                 .map(|e| match e.message.as_str() {
-                    "Query is too complex." => coded(
+                    "Query is too complex." => {
+                        crate::telemetry::refused("max_complexity");
+                        coded(
                         "the query is more complex than the configured limit; ask for \
                          smaller pages (first/last) or fewer fields",
                         "QUERY_TOO_COMPLEX",
-                    ),
+                    )
+                    }
                     _ => e,
                 })
                 .collect()
@@ -187,6 +190,7 @@ enum Refused {
 
 impl Refused {
     fn to_error(&self, limits: &Limits) -> ServerError {
+        crate::telemetry::refused(self.setting());
         let message = match self {
             Refused::TooLong => format!(
                 "the document is longer than {} bytes; send long values as variables",
@@ -210,6 +214,19 @@ impl Refused {
             Refused::TooDeep => format!("the query nests fields deeper than {}", limits.max_depth),
         };
         coded(message, self.code())
+    }
+
+    /// The setting that refused (the `limit` label of `cadre_health_refused_total`).
+    fn setting(&self) -> &'static str {
+        match self {
+            Refused::TooLong => "max_document_bytes",
+            Refused::TooManyTokens => "max_tokens",
+            Refused::NestedTooDeep => "nesting",
+            Refused::FragmentCycle(_) => "fragment_cycle",
+            Refused::TooManyNodes => "max_nodes",
+            Refused::TooManyAliases => "max_aliases",
+            Refused::TooDeep => "max_depth",
+        }
     }
 
     /// The error's `extensions.code`.

@@ -110,5 +110,6 @@ pub async fn write_events<'a>(
             .await
             .map_err(|e| AppError::from_write(e, "audit event clash"))?;
     }
+    crate::telemetry::audit_events_written(rows.len());
     Ok(())
 }

@@ -29,7 +29,7 @@ mod checker;
 mod clinical;
 mod coverage;
 mod generator;
-mod hunt;
+pub(crate) mod hunt;
 mod schema;
 mod world;
 

@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use async_graphql::parser::types::DocumentOperations;
 use async_graphql::BatchResponse;
+use async_graphql::parser::types::DocumentOperations;
 use axum::http::{HeaderMap, Request};
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -73,7 +73,9 @@ where
 {
     let registry = tracing_subscriber::registry().with(filter);
     match format {
-        LogFormat::Text => Box::new(registry.with(tracing_subscriber::fmt::layer().with_writer(writer))),
+        LogFormat::Text => {
+            Box::new(registry.with(tracing_subscriber::fmt::layer().with_writer(writer)))
+        }
         LogFormat::Json => Box::new(
             registry.with(
                 tracing_subscriber::fmt::layer()
@@ -371,11 +373,19 @@ fn record_pool(db: &DatabaseConnection) {
     let (size, idle, max) = match &db.inner {
         DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
             let pool = db.get_postgres_connection_pool();
-            (pool.size(), pool.num_idle(), pool.options().get_max_connections())
+            (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
         }
         DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
             let pool = db.get_sqlite_connection_pool();
-            (pool.size(), pool.num_idle(), pool.options().get_max_connections())
+            (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
         }
         _ => return,
     };

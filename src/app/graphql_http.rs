@@ -106,7 +106,11 @@ fn not_acceptable() -> Response {
 
 /// `GET /graphql`: a query in the URL is executed; a bare GET (a browser) gets GraphiQL.
 pub(super) async fn graphql_get(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    telemetry::graphql_request(telemetry::request_id(request.headers()), get(state, request)).await
+    telemetry::graphql_request(
+        telemetry::request_id(request.headers()),
+        get(state, request),
+    )
+    .await
 }
 
 async fn get(state: Arc<AppState>, request: Request) -> Response {
@@ -169,7 +173,11 @@ fn get_request(uri: &axum::http::Uri) -> Option<async_graphql::Request> {
 /// declared length over the limit (413). The body is then read here, against the limit, so
 /// that a chunked body that runs over it is answered 413 like one that declares its size.
 pub(super) async fn graphql_post(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    telemetry::graphql_request(telemetry::request_id(request.headers()), post(state, request)).await
+    telemetry::graphql_request(
+        telemetry::request_id(request.headers()),
+        post(state, request),
+    )
+    .await
 }
 
 async fn post(state: Arc<AppState>, request: Request) -> Response {

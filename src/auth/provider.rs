@@ -317,7 +317,8 @@ fn signing_key(jwk: &Jwk) -> Option<SigningKey> {
     };
     // The declared algorithm must be one of the key's own family, and never HMAC.
     let same_family = algorithm.family() == implied.family();
-    let fits_curve = !matches!(implied, Algorithm::ES256 | Algorithm::ES384) || algorithm == implied;
+    let fits_curve =
+        !matches!(implied, Algorithm::ES256 | Algorithm::ES384) || algorithm == implied;
     if !same_family || !fits_curve {
         return None;
     }

@@ -124,10 +124,10 @@ impl Extension for Limits {
                     "Query is too complex." => {
                         crate::telemetry::refused("max_complexity");
                         coded(
-                        "the query is more complex than the configured limit; ask for \
+                            "the query is more complex than the configured limit; ask for \
                          smaller pages (first/last) or fewer fields",
-                        "QUERY_TOO_COMPLEX",
-                    )
+                            "QUERY_TOO_COMPLEX",
+                        )
                     }
                     _ => e,
                 })

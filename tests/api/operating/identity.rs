@@ -128,7 +128,12 @@ impl App {
             .expect("request");
         let response = self.router.clone().oneshot(request).await.expect("answer");
         let status = response.status();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         let body: Value = serde_json::from_slice(&bytes).expect("JSON");
         let said = match body["errors"][0]["extensions"]["code"].as_str() {
             Some(code) => code.to_owned(),
@@ -136,7 +141,9 @@ impl App {
                 "{} {} {}",
                 body["data"]["viewer"]["subject"].as_str().unwrap_or("?"),
                 body["data"]["viewer"]["role"].as_str().unwrap_or("?"),
-                body["data"]["viewer"]["board"]["code"].as_str().unwrap_or("?")
+                body["data"]["viewer"]["board"]["code"]
+                    .as_str()
+                    .unwrap_or("?")
             ),
         };
         (status, said)

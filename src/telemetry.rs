@@ -81,6 +81,7 @@ where
                 tracing_subscriber::fmt::layer()
                     .json()
                     .flatten_event(true)
+                    .with_span_list(false)
                     .with_writer(writer),
             ),
         ),
@@ -162,7 +163,7 @@ pub async fn graphql_request(
         subject,
         board,
         role,
-        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        duration_ms = (elapsed.as_secs_f64() * 1e6).round() / 1e3,
         status = response.status().as_u16(),
         outcome,
         "graphql request"
@@ -177,11 +178,13 @@ pub async fn graphql_request(
     response
 }
 
-/// A future spawned by the request (its database work) notes into the same record.
+/// A future spawned by the request (its database work) notes into the same record, and logs
+/// within the request's span (so its lines carry the request ID).
 pub fn carry<F: Future + Send + 'static>(work: F) -> impl Future<Output = F::Output> + Send
 where
     F::Output: Send,
 {
+    use tracing::Instrument;
     let record = RECORD.try_with(Arc::clone).ok();
     async move {
         match record {
@@ -189,6 +192,7 @@ where
             None => work.await,
         }
     }
+    .instrument(Span::current())
 }
 
 /// Notes the operations of a request (after its documents were read within the limits).
@@ -285,7 +289,27 @@ pub fn audit_events_written(n: usize) {
 
 /// Counts a request refused by `limit` (the setting that refused it).
 pub fn refused(limit: &'static str) {
-    metrics::counter!("cadre_health_refused_total", "limit" => limit).increment(1);
+    if !UNCOUNTED.get() {
+        metrics::counter!("cadre_health_refused_total", "limit" => limit).increment(1);
+    }
+}
+
+thread_local! {
+    static UNCOUNTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `read` without counting refusals: the handler's first reading of a document, which
+/// the executor repeats (and counts) when it refuses.
+pub fn uncounted<T>(read: impl FnOnce() -> T) -> T {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            UNCOUNTED.set(false);
+        }
+    }
+    UNCOUNTED.set(true);
+    let _reset = Reset;
+    read()
 }
 
 // --- Metrics ------------------------------------------------------------------------------
@@ -312,11 +336,47 @@ pub fn metrics_handle() -> anyhow::Result<PrometheusHandle> {
     let handle = recorder.handle();
     if metrics::set_global_recorder(recorder).is_ok() {
         let _ = HANDLE.set(handle);
+        describe();
     }
     HANDLE
         .get()
         .cloned()
         .context("another metrics recorder is installed")
+}
+
+/// The help text of each series; the counters an operator alerts on start at zero.
+fn describe() {
+    use metrics::Unit;
+    metrics::describe_counter!(
+        "cadre_health_requests_total",
+        "GraphQL requests by operation name and outcome code (OK or the first error's code)"
+    );
+    metrics::describe_histogram!(
+        "cadre_health_request_duration_seconds",
+        Unit::Seconds,
+        "GraphQL request latency by operation name and outcome code"
+    );
+    metrics::describe_counter!(
+        "cadre_health_refused_total",
+        "Requests refused by a limit, by the setting that refused them"
+    );
+    metrics::describe_counter!(
+        "cadre_health_audit_events_total",
+        "Audit events inserted (in the request's transaction)"
+    );
+    metrics::describe_counter!(
+        "cadre_health_jwks_fetches_total",
+        "Refetches of the identity provider's key set, by outcome"
+    );
+    metrics::describe_gauge!(
+        "cadre_health_db_pool_connections",
+        "Database pool connections in use and idle (at scrape time)"
+    );
+    metrics::describe_gauge!(
+        "cadre_health_db_pool_max_connections",
+        "The database pool's maximum size"
+    );
+    metrics::counter!("cadre_health_audit_events_total").absolute(0);
 }
 
 /// `GET /metrics` and nothing else, for the metrics bind.

@@ -369,7 +369,9 @@ impl Drop for AbandonOnDrop {
 /// does not parse, is left to the executor, which refuses it with its code.
 async fn changes_data(limits: Limits, request: &mut async_graphql::Request) -> bool {
     let query = request.query.clone();
-    let Ok(Ok(document)) = tokio::task::spawn_blocking(move || limits.read(&query)).await else {
+    let Ok(Ok(document)) =
+        tokio::task::spawn_blocking(move || telemetry::uncounted(|| limits.read(&query))).await
+    else {
         return false;
     };
     let kind = match (&document.operations, request.operation_name.as_deref()) {

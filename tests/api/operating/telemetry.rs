@@ -27,6 +27,17 @@ fn series(scrape: &str, name: &str, labels: &[&str]) -> Option<f64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// Scrapes `bind` for the series `name` with `label`; 0 when absent.
+async fn series_of(bind: std::net::SocketAddr, name: &str, label: &str) -> f64 {
+    let scrape = reqwest::get(format!("http://{bind}/metrics"))
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("body");
+    series(&scrape, name, &[label]).unwrap_or(0.0)
+}
+
 #[tokio::test]
 async fn metrics_are_served_on_their_own_bind_and_count_what_operators_watch() {
     let app = TestApp::spawn_with(|c| c.max_aliases = 2).await;
@@ -125,7 +136,22 @@ async fn metrics_are_served_on_their_own_bind_and_count_what_operators_watch() {
         ),
         Some(1.0)
     );
-    // Other tests in this binary may be refused meanwhile: at least ours are counted.
+    // One refusal counts once (the handler reads a document before the executor does). Other
+    // tests in this binary may be refused at the same moment, so the one refusal is tried a
+    // few times; a refusal counted twice would show 2 every time.
+    let aliases = || series_of(bind, "cadre_health_refused_total", "limit=\"max_aliases\"");
+    let mut deltas = Vec::new();
+    for _ in 0..5 {
+        let before = aliases().await;
+        clinician
+            .query("{ a: viewer { subject } b: viewer { subject } c: viewer { subject } }")
+            .await;
+        deltas.push(aliases().await - before);
+        if deltas.last() == Some(&1.0) {
+            break;
+        }
+    }
+    assert_eq!(deltas.last(), Some(&1.0), "{deltas:?}");
     for limit in ["max_aliases", "max_body_bytes"] {
         let refused = series(
             &scrape,

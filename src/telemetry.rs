@@ -73,9 +73,14 @@ where
 {
     let registry = tracing_subscriber::registry().with(filter);
     match format {
-        LogFormat::Text => {
-            Box::new(registry.with(tracing_subscriber::fmt::layer().with_writer(writer)))
-        }
+        // Colours only for a person at a terminal, never into a file or a collector.
+        LogFormat::Text => Box::new(
+            registry.with(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                    .with_writer(writer),
+            ),
+        ),
         LogFormat::Json => Box::new(
             registry.with(
                 tracing_subscriber::fmt::layer()

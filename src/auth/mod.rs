@@ -94,11 +94,14 @@ struct Claims {
     iat: Option<u64>,
 }
 
-/// What the board and role claims are called (`--board-claim`, `--role-claim`).
+/// What the board and role claims are called (`--board-claim`, `--role-claim`), and the
+/// issuer and audience required (`--token-issuer`, `--token-audience`; `issue` writes them).
 #[derive(Debug, Clone)]
 struct ClaimNames {
     board: String,
     role: String,
+    issuer: Option<String>,
+    audience: Option<String>,
 }
 
 impl Default for ClaimNames {
@@ -106,6 +109,8 @@ impl Default for ClaimNames {
         ClaimNames {
             board: "board".into(),
             role: "role".into(),
+            issuer: None,
+            audience: None,
         }
     }
 }
@@ -244,6 +249,8 @@ impl TokenKeys {
         keys.claims = ClaimNames {
             board: identity.board_claim.clone(),
             role: identity.role_claim.clone(),
+            issuer: identity.token_issuer.clone(),
+            audience: identity.token_audience.clone(),
         };
         // An HS256 token with an `aud` was always refused (none is expected); a provider's
         // tokens carry one (Keycloak's `account`), checked only when one is configured.
@@ -298,6 +305,12 @@ impl TokenKeys {
         claims.insert("exp".into(), now.saturating_add(ttl.as_secs()).into());
         set_claim(&mut claims, &self.claims.board, board.into());
         set_claim(&mut claims, &self.claims.role, role.as_str().into());
+        if let Some(issuer) = &self.claims.issuer {
+            claims.insert("iss".into(), issuer.as_str().into());
+        }
+        if let Some(audience) = &self.claims.audience {
+            claims.insert("aud".into(), audience.as_str().into());
+        }
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, encoding)
             .map_err(|e| AppError::Internal(format!("signing a token: {e}")))
     }

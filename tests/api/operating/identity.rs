@@ -377,3 +377,44 @@ async fn a_key_set_file_verifies_tokens_and_names_claims_at_the_top() {
         .expect("refused");
     assert!(format!("{err:#}").contains("--jwks-file"), "{err:#}");
 }
+
+#[tokio::test]
+async fn our_own_tokens_follow_the_claim_settings_too() {
+    let configure = |c: &mut Config| {
+        c.jwt_secret = Some(cadre_health::config::Secret(TEST_SECRET.into()));
+        c.identity.board_claim = "org.board".into();
+        c.identity.token_issuer = Some(ISSUER.into());
+        c.identity.token_audience = Some(AUDIENCE.into());
+    };
+    let app = App::start(configure).await;
+    let base = TestApp::spawn().await;
+    let mut config = test_config(base.database_url().expect("own database"));
+    configure(&mut config);
+    let keys = TokenKeys::from_config(&config).await.expect("keys");
+    let token = keys
+        .issue(
+            "412",
+            cadre_health::domain::Role::Analyst,
+            "cli",
+            std::time::Duration::from_secs(60),
+        )
+        .expect("sign");
+    assert_eq!(
+        app.viewer(&token).await,
+        (StatusCode::OK, "cli ANALYST 412".to_owned()),
+        "`cadre-health token` writes the board where it is read, and the issuer and audience"
+    );
+    // The default claims, without issuer or audience, no longer do.
+    let plain = TokenKeys::hs256(TEST_SECRET.as_bytes(), std::time::Duration::from_secs(3600))
+        .issue(
+            "412",
+            cadre_health::domain::Role::Analyst,
+            "cli",
+            std::time::Duration::from_secs(60),
+        )
+        .expect("sign");
+    assert_eq!(
+        app.viewer(&plain).await,
+        (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED".to_owned())
+    );
+}

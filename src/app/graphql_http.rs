@@ -384,7 +384,8 @@ async fn execute(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let viewer = match state.keys.viewer(authorization, &state.boards) {
+    let boards = state.boards.current();
+    let viewer = match state.keys.viewer(authorization, &boards) {
         Ok(viewer) => viewer,
         Err(err) => return error_response(StatusCode::UNAUTHORIZED, media, err),
     };
@@ -419,7 +420,7 @@ async fn execute(
     let data = Arc::new(RequestData::new(
         viewer,
         db.clone(),
-        state.boards.clone(),
+        boards,
         state.config.clone(),
     ));
     let mut response = state.schema.execute_batch(batch.data(data)).await;

@@ -18,6 +18,7 @@ mod limits;
 mod n_plus_one;
 mod oversized;
 mod records;
+mod reorganisation;
 mod registry;
 mod rls;
 mod schema;

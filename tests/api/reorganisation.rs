@@ -54,7 +54,10 @@ async fn a_merged_provinces_records_pass_to_its_successor_and_to_nobody_else() {
         scalar(&app, &in_province("08")).await,
         scalar(&app, &in_province("02")).await,
     );
-    assert!(tuyen_quang > 0 && ha_giang > 0, "the demo has cadres in both");
+    assert!(
+        tuyen_quang > 0 && ha_giang > 0,
+        "the demo has cadres in both"
+    );
     let before: BTreeMap<&str, i64> = [
         ("TW", cadres_seen(&app, "TW", "analyst").await),
         ("40", cadres_seen(&app, "40", "analyst").await),
@@ -93,17 +96,23 @@ async fn a_merged_provinces_records_pass_to_its_successor_and_to_nobody_else() {
     let seen = app.as_board("08", "clinician").data(&history).await;
     assert_eq!(seen["cadre"]["exams"]["totalCount"].as_i64(), Some(exams));
     let seen = app.as_board("08", "analyst").query(&history).await;
-    assert_eq!(error_codes(&seen), ["FORBIDDEN"], "analysts still read no clinical detail");
+    assert_eq!(
+        error_codes(&seen),
+        ["FORBIDDEN"],
+        "analysts still read no clinical detail"
+    );
     for (board, role) in [("40", "clinician"), ("19", "admin"), ("01", "analyst")] {
         let seen = app
             .as_board(board, role)
             .data(&format!("{{ cadre(id: \"{cadre}\") {{ id }} }}"))
             .await;
-        assert_eq!(seen["cadre"], Value::Null, "{board} {role} sees no Hà Giang cadre");
+        assert_eq!(
+            seen["cadre"],
+            Value::Null,
+            "{board} {role} sees no Hà Giang cadre"
+        );
     }
-    let trail = format!(
-        "{{ auditEvents(filter: {{ cadreId: \"{cadre}\" }}) {{ totalCount }} }}"
-    );
+    let trail = format!("{{ auditEvents(filter: {{ cadreId: \"{cadre}\" }}) {{ totalCount }} }}");
     let read = app.as_board("08", "admin").data(&trail).await;
     assert!(
         read["auditEvents"]["totalCount"].as_i64() > Some(0),
@@ -150,9 +159,8 @@ async fn the_tree_answers_for_any_day_with_its_lineage() {
     let app = TestApp::seeded().await;
     app.reorganise(VN_2025, MERGER_DAY).await;
     let tw = app.as_board("TW", "analyst");
-    let provinces = |as_of: &str| {
-        format!("{{ boards(level: PROVINCE, first: 100{as_of}) {{ totalCount }} }}")
-    };
+    let provinces =
+        |as_of: &str| format!("{{ boards(level: PROVINCE, first: 100{as_of}) {{ totalCount }} }}");
     assert_eq!(tw.data(&provinces("")).await["boards"]["totalCount"], 34);
     let before = provinces(", asOf: \"2025-06-30\"");
     assert_eq!(tw.data(&before).await["boards"]["totalCount"], 63);
@@ -161,7 +169,10 @@ async fn the_tree_answers_for_any_day_with_its_lineage() {
     let districts = "{ boards(level: DISTRICT, asOf: \"2025-06-30\") { totalCount } }";
     assert_eq!(tw.data(districts).await["boards"]["totalCount"], 696);
 
-    assert_eq!(tw.data("{ board(code: \"02\") { code } }").await["board"], Value::Null);
+    assert_eq!(
+        tw.data("{ board(code: \"02\") { code } }").await["board"],
+        Value::Null
+    );
     let ha_giang = tw
         .data(
             "{ board(code: \"02\", asOf: \"2025-06-30\") { name closedOn successor { code name } } }",
@@ -239,7 +250,10 @@ async fn statistics_by_todays_tree_and_as_recorded_add_up_to_the_same_totals() {
     // A province's own breakdown: by 2024's tree its districts (dissolved since) still appear.
     let nghe_an = app.as_board("40", "analyst");
     let recorded = nghe_an.data(&coverage("AS_RECORDED")).await;
-    assert!(rows(&recorded).contains_key("412"), "Vinh, a district of 2024");
+    assert!(
+        rows(&recorded).contains_key("412"),
+        "Vinh, a district of 2024"
+    );
     let current = nghe_an.data(&coverage("CURRENT")).await;
     assert_eq!(rows(&current).len(), 1, "no districts today");
     assert_eq!(total(&current), total(&recorded));
@@ -252,10 +266,18 @@ async fn writes_naming_a_closed_board_are_refused_naming_its_successor() {
     let admin = app.as_board("TW", "admin");
     let before = counts(&app).await;
     let body = admin
-        .query_with(CREATE_CADRE, json!({"input": cadre_input("02", "Nguyễn Văn Mới")}))
+        .query_with(
+            CREATE_CADRE,
+            json!({"input": cadre_input("02", "Nguyễn Văn Mới")}),
+        )
         .await;
     assert_bad_user_input(&body, "boardCode");
-    assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("held by 08"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("held by 08")
+    );
 
     let cadre = text(
         &app,
@@ -276,7 +298,10 @@ async fn writes_naming_a_closed_board_are_refused_naming_its_successor() {
 
     // Writes to the successor work, and land under today's keys.
     let body = admin
-        .query_with(CREATE_CADRE, json!({"input": cadre_input("08", "Nguyễn Văn Mới")}))
+        .query_with(
+            CREATE_CADRE,
+            json!({"input": cadre_input("08", "Nguyễn Văn Mới")}),
+        )
         .await;
     assert_eq!(body["data"]["createCadre"]["board"]["code"], "08", "{body}");
 }
@@ -301,9 +326,14 @@ async fn an_exam_recorded_after_the_merger_in_an_old_campaign_still_counts() {
     let mut input = exam(cadre);
     input["exam"]["campaignId"] = json!(campaign);
     input["exam"]["examinedOn"] = json!("2025-09-15");
-    let body = clinician.query_with(RECORD_EXAM, json!({"input": input})).await;
+    let body = clinician
+        .query_with(RECORD_EXAM, json!({"input": input}))
+        .await;
     assert!(body["errors"].is_null(), "{body}");
-    assert_eq!(examined(&clinician.data(query).await), before.map(|n| n + 1));
+    assert_eq!(
+        examined(&clinician.data(query).await),
+        before.map(|n| n + 1)
+    );
 }
 
 #[tokio::test]
@@ -315,7 +345,10 @@ async fn a_plan_is_applied_once() {
     let again = reorg::apply(&app.db, &plan, "2025-07-01".parse().expect("date")).await;
     let message = again.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("applied already"), "{message}");
-    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM audit_events").await, events);
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM audit_events").await,
+        events
+    );
 }
 
 /// Every table's rows, each serialised whole, in ID order: compares a table before and after.
@@ -333,12 +366,30 @@ async fn dump(app: &TestApp, table: &str) -> Vec<String> {
                 .map(|i| {
                     r.try_get_by_index::<Option<String>>(i)
                         .map(|v| format!("{v:?}"))
-                        .or_else(|_| r.try_get_by_index::<Option<f64>>(i).map(|v| format!("{v:?}")))
-                        .or_else(|_| r.try_get_by_index::<Option<i64>>(i).map(|v| format!("{v:?}")))
-                        .or_else(|_| r.try_get_by_index::<Option<i32>>(i).map(|v| format!("{v:?}")))
-                        .or_else(|_| r.try_get_by_index::<Option<i16>>(i).map(|v| format!("{v:?}")))
-                        .or_else(|_| r.try_get_by_index::<Option<bool>>(i).map(|v| format!("{v:?}")))
-                        .or_else(|_| r.try_get_by_index::<Option<uuid::Uuid>>(i).map(|v| format!("{v:?}")))
+                        .or_else(|_| {
+                            r.try_get_by_index::<Option<f64>>(i)
+                                .map(|v| format!("{v:?}"))
+                        })
+                        .or_else(|_| {
+                            r.try_get_by_index::<Option<i64>>(i)
+                                .map(|v| format!("{v:?}"))
+                        })
+                        .or_else(|_| {
+                            r.try_get_by_index::<Option<i32>>(i)
+                                .map(|v| format!("{v:?}"))
+                        })
+                        .or_else(|_| {
+                            r.try_get_by_index::<Option<i16>>(i)
+                                .map(|v| format!("{v:?}"))
+                        })
+                        .or_else(|_| {
+                            r.try_get_by_index::<Option<bool>>(i)
+                                .map(|v| format!("{v:?}"))
+                        })
+                        .or_else(|_| {
+                            r.try_get_by_index::<Option<uuid::Uuid>>(i)
+                                .map(|v| format!("{v:?}"))
+                        })
                         .or_else(|_| {
                             r.try_get_by_index::<Option<chrono::NaiveDate>>(i)
                                 .map(|v| format!("{v:?}"))
@@ -374,7 +425,10 @@ async fn applying_the_2025_plan_loses_and_rewrites_nothing() {
         let after = dump(&app, t).await;
         assert!(!after.is_empty(), "{t} has rows");
         assert!(after == before[t], "{t} changed");
-        assert!(!after.iter().any(|r| r.contains("unread")), "{t}: every column read");
+        assert!(
+            !after.iter().any(|r| r.contains("unread")),
+            "{t}: every column read"
+        );
     }
     // The trail only grew: the earlier events are untouched, one event per changed board.
     let grown = dump(&app, "audit_events").await;
@@ -390,11 +444,19 @@ async fn refused(app: &TestApp, plan: &str, effective: &str) -> Vec<String> {
         Ok(plan) => plan,
         Err(errors) => return errors.iter().map(ToString::to_string).collect(),
     };
-    let boards = scalar(app, "SELECT COUNT(*) FROM boards WHERE closed_on IS NOT NULL").await;
+    let boards = scalar(
+        app,
+        "SELECT COUNT(*) FROM boards WHERE closed_on IS NOT NULL",
+    )
+    .await;
     let dry = reorg::dry_run(&app.db, &plan, effective.parse().expect("date")).await;
     let applied = reorg::apply(&app.db, &plan, effective.parse().expect("date")).await;
     assert_eq!(
-        scalar(app, "SELECT COUNT(*) FROM boards WHERE closed_on IS NOT NULL").await,
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM boards WHERE closed_on IS NOT NULL"
+        )
+        .await,
         boards,
         "a refused plan writes nothing"
     );
@@ -431,9 +493,15 @@ async fn an_invalid_plan_is_refused_with_every_fault_by_line() {
         "{orphans:?}"
     );
     let astray = refused(&app, "dissolve,412,01,\n", day).await;
-    assert!(astray[0].contains("would leave the lineage of its province 40"), "{astray:?}");
+    assert!(
+        astray[0].contains("would leave the lineage of its province 40"),
+        "{astray:?}"
+    );
     let level = refused(&app, "merge,412,40,\n", day).await;
-    assert!(level[0].starts_with("line 2: 412 is a district board"), "{level:?}");
+    assert!(
+        level[0].starts_with("line 2: 412 is a district board"),
+        "{level:?}"
+    );
 
     // A date before an earlier reorganisation.
     app.reorganise(
@@ -443,7 +511,9 @@ async fn an_invalid_plan_is_refused_with_every_fault_by_line() {
     .await;
     assert_eq!(
         refused(&app, "dissolve,414,40,\n", "2025-01-01").await,
-        ["--effective 2025-01-01 is before an earlier reorganisation, which took effect on 2025-07-01"]
+        [
+            "--effective 2025-01-01 is before an earlier reorganisation, which took effect on 2025-07-01"
+        ]
     );
 }
 
@@ -462,15 +532,26 @@ async fn the_dry_run_lists_what_changes_custody_per_board_and_table() {
         .await
         .expect("a dry run");
     let cadres = scalar(&app, "SELECT COUNT(*) FROM cadres WHERE board_code = '02'").await;
-    assert!(report.contains("02 Tỉnh Hà Giang closes into 08 Tuyên Quang"), "{report}");
     assert!(
-        report.contains(&format!("02 Tỉnh Hà Giang → 08 Tuyên Quang: cadres {cadres},")),
+        report.contains("02 Tỉnh Hà Giang closes into 08 Tuyên Quang"),
         "{report}"
     );
-    assert!(report.contains("boards: 725 close, 0 open, 28 renamed"), "{report}");
+    assert!(
+        report.contains(&format!(
+            "02 Tỉnh Hà Giang → 08 Tuyên Quang: cadres {cadres},"
+        )),
+        "{report}"
+    );
+    assert!(
+        report.contains("boards: 725 close, 0 open, 28 renamed"),
+        "{report}"
+    );
     // Nothing written: the tree is as it was.
     let tw = app.as_board("TW", "analyst");
     let boards = tw.data("{ boards(level: DISTRICT) { totalCount } }").await;
     assert_eq!(boards["boards"]["totalCount"], 696);
-    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM reorganisations").await, 0);
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM reorganisations").await,
+        0
+    );
 }

@@ -13,6 +13,10 @@ use crate::graphql::types::Board;
 #[derive(Default)]
 pub struct BoardQuery;
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "`boards` takes two filters, the day of the tree and the four paging arguments"
+)]
 #[Object]
 impl BoardQuery {
     /// A board by its code, or null when it does not exist, lies outside the viewer's scope,

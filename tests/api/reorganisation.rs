@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
 use cadre_health::reorg::{self, plan::Plan};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement,
+};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_bad_user_input, error_codes};
@@ -27,7 +29,8 @@ async fn scalar(app: &TestApp, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).expect("a count")
 }
 
-async fn text(app: &TestApp, sql: &str) -> String {
+/// The IDs in the first row `sql` selects.
+async fn ids<const N: usize>(app: &TestApp, sql: &str) -> [String; N] {
     let backend = app.db.get_database_backend();
     let row = app
         .db
@@ -35,7 +38,11 @@ async fn text(app: &TestApp, sql: &str) -> String {
         .await
         .expect(sql)
         .expect("a row");
-    row.try_get_by_index::<String>(0).expect("text")
+    std::array::from_fn(|i| {
+        row.try_get_by_index::<uuid::Uuid>(i)
+            .expect("an ID")
+            .to_string()
+    })
 }
 
 async fn cadres_seen(app: &TestApp, board: &str, role: &str) -> i64 {
@@ -80,18 +87,21 @@ async fn a_merged_provinces_records_pass_to_its_successor_and_to_nobody_else() {
     }
 
     // A Hà Giang cadre's whole clinical history, and the audit trail of what happened to it.
-    let cadre = text(
+    let [cadre] = ids(
         &app,
-        "SELECT CAST(c.id AS TEXT) FROM cadres c WHERE c.province_code = '02' \
+        "SELECT c.id FROM cadres c WHERE c.province_code = '02' \
          AND EXISTS (SELECT 1 FROM health_exams e WHERE e.cadre_id = c.id) \
          ORDER BY c.id LIMIT 1",
     )
     .await;
-    let exams = scalar(
-        &app,
-        &format!("SELECT COUNT(*) FROM health_exams WHERE CAST(cadre_id AS TEXT) = '{cadre}'"),
-    )
-    .await;
+    let exams = cadre_health::db::entities::health_exam::Entity::find()
+        .filter(
+            cadre_health::db::entities::health_exam::Column::CadreId
+                .eq(cadre.parse::<uuid::Uuid>().expect("a UUID")),
+        )
+        .count(&app.db)
+        .await
+        .expect("count the exams") as i64;
     let history = format!("{{ cadre(id: \"{cadre}\") {{ fullName exams {{ totalCount }} }} }}");
     let seen = app.as_board("08", "clinician").data(&history).await;
     assert_eq!(seen["cadre"]["exams"]["totalCount"].as_i64(), Some(exams));
@@ -279,16 +289,14 @@ async fn writes_naming_a_closed_board_are_refused_naming_its_successor() {
             .contains("held by 08")
     );
 
-    let cadre = text(
-        &app,
-        "SELECT CAST(id AS TEXT) FROM cadres WHERE province_code = '08' ORDER BY id LIMIT 1",
-    )
-    .await;
-    let version = scalar(
-        &app,
-        &format!("SELECT CAST(version AS BIGINT) FROM cadres WHERE CAST(id AS TEXT) = '{cadre}'"),
-    )
-    .await;
+    let found = cadre_health::db::entities::cadre::Entity::find()
+        .filter(cadre_health::db::entities::cadre::Column::ProvinceCode.eq("08"))
+        .order_by_asc(cadre_health::db::entities::cadre::Column::Id)
+        .one(&app.db)
+        .await
+        .expect("read")
+        .expect("a Tuyên Quang cadre");
+    let (cadre, version) = (found.id.to_string(), found.version);
     let transfer = "mutation($id: ID!, $v: Int!) { transferCadre(id: $id, toBoardCode: \"412\", version: $v) { id } }";
     let body = admin
         .query_with(transfer, json!({"id": cadre, "v": version}))
@@ -310,20 +318,19 @@ async fn writes_naming_a_closed_board_are_refused_naming_its_successor() {
 async fn an_exam_recorded_after_the_merger_in_an_old_campaign_still_counts() {
     let app = TestApp::seeded().await;
     // A Hà Giang cadre enrolled in a 2025 campaign of a Hà Giang board, not yet examined.
-    let found = text(
+    let [cadre, campaign] = ids(
         &app,
-        "SELECT CAST(e.cadre_id AS TEXT) || ' ' || CAST(e.campaign_id AS TEXT) \
-         FROM campaign_enrolments e WHERE e.province_code = '02' AND e.year = 2025 \
-         AND e.examined_on IS NULL ORDER BY e.id LIMIT 1",
+        "SELECT e.cadre_id, e.campaign_id FROM campaign_enrolments e \
+         WHERE e.province_code = '02' AND e.year = 2025 AND e.examined_on IS NULL \
+         ORDER BY e.id LIMIT 1",
     )
     .await;
-    let (cadre, campaign) = found.split_once(' ').expect("two IDs");
     app.reorganise(VN_2025, MERGER_DAY).await;
     let examined = |b: &Value| b["statistics"]["examCoverage"]["total"]["examined"].as_i64();
     let query = "{ statistics { examCoverage(year: 2025) { total { examined } } } }";
     let clinician = app.as_board("08", "clinician");
     let before = examined(&clinician.data(query).await);
-    let mut input = exam(cadre);
+    let mut input = exam(&cadre);
     input["exam"]["campaignId"] = json!(campaign);
     input["exam"]["examinedOn"] = json!("2025-09-15");
     let body = clinician
@@ -536,12 +543,14 @@ async fn the_dry_run_lists_what_changes_custody_per_board_and_table() {
         report.contains("02 Tỉnh Hà Giang closes into 08 Tuyên Quang"),
         "{report}"
     );
-    assert!(
-        report.contains(&format!(
-            "02 Tỉnh Hà Giang → 08 Tuyên Quang: cadres {cadres},"
-        )),
-        "{report}"
-    );
+    let line = report
+        .lines()
+        .find(|l| {
+            l.trim_start()
+                .starts_with("02 Tỉnh Hà Giang → 08 Tuyên Quang: ")
+        })
+        .unwrap_or_default();
+    assert!(line.contains(&format!(" cadres {cadres},")), "{report}");
     assert!(
         report.contains("boards: 725 close, 0 open, 28 renamed"),
         "{report}"

@@ -13,8 +13,8 @@ mod scoped_db;
 mod select;
 mod writer;
 
-use sea_orm::Condition;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use sea_orm::{ColumnTrait, Condition};
 
 pub use audit::{Actor, Change, write_events};
 pub use clash::{Clash, NATIONAL_ID_CLASH, national_id_taken};
@@ -87,7 +87,10 @@ impl Scope {
 
     /// The condition that keeps only rows of entity `E` inside this scope.
     pub fn condition<E: Tenant>(&self) -> Condition {
-        self.condition_by(Expr::col(E::PROVINCE), Expr::col(E::DISTRICT))
+        // Qualified by the table (`"cadres"."province_code"`): a query may join another tenant
+        // table, whose keys have the same names.
+        let col = |c: E::Column| Expr::col(c.as_column_ref());
+        self.condition_by(col(E::PROVINCE), col(E::DISTRICT))
     }
 
     /// The same condition on rows of `E` read under the alias `table` (for aggregate queries,

@@ -209,9 +209,9 @@ impl Access {
 /// records, which keep the keys they were written with (`BoardTree::scope_of`).
 pub const SCOPE_PREDICATE: &str = "\
 (select nullif(current_setting('app.all', true), '')) = 'on' \
-OR (province_code = ANY ((select string_to_array(nullif(current_setting('app.provinces', true), ''), ','))) \
+OR (province_code = ANY (CAST((select string_to_array(nullif(current_setting('app.provinces', true), ''), ',')) AS text[])) \
 AND ((select nullif(current_setting('app.districts', true), '')) IS NULL \
-OR district_code = ANY ((select string_to_array(nullif(current_setting('app.districts', true), ''), ',')))))";
+OR district_code = ANY (CAST((select string_to_array(nullif(current_setting('app.districts', true), ''), ',')) AS text[]))))";
 
 /// The predicate before the board tree had a history (one province, one district): what
 /// undoing the lineage migration puts back.

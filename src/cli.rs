@@ -60,6 +60,19 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Reorganise the board tree by a plan: check it and show what changes custody
+    /// (`--dry-run`), or apply it, all or nothing. See the README, *Reorganising the board tree*.
+    Reorganise {
+        /// `vn-2025` (the 2025 merger, shipped) or a CSV file of steps.
+        #[arg(long)]
+        plan: String,
+        /// The day the new tree takes effect (`2025-07-01`).
+        #[arg(long)]
+        effective: chrono::NaiveDate,
+        /// Check and report only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 pub async fn run() -> ExitCode {
@@ -101,8 +114,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let boards = crate::boards::BoardTree::load(&db)
                 .await
                 .map_err(|_| anyhow::anyhow!("reading the board tree"))?;
-            if boards.get(&board).is_none() {
-                bail!("unknown board {board:?}");
+            let today = crate::domain::calendar::today();
+            match boards.get(&board) {
+                None => bail!("unknown board {board:?}"),
+                Some(b) if !crate::boards::is_open(b, today) => {
+                    bail!(
+                        "{}: issue a token for that board",
+                        boards.closed_message(b, today)
+                    )
+                }
+                Some(_) => {}
             }
             let ttl = ttl.unwrap_or_else(|| config.max_token_lifetime.min(DEFAULT_TOKEN_TTL));
             if ttl > config.max_token_lifetime {
@@ -121,6 +142,26 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 .issue(&board, role, &sub, ttl)
                 .map_err(|_| anyhow::anyhow!("signing the token"))?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Reorganise {
+            plan,
+            effective,
+            dry_run,
+        } => {
+            let plan = crate::reorg::plan::Plan::load(&plan)?.map_err(crate::reorg::Refused)?;
+            let db = open(&config).await?;
+            let report = if dry_run {
+                crate::reorg::dry_run(&db, &plan, effective).await?
+            } else {
+                crate::reorg::apply(&db, &plan, effective).await?
+            };
+            print!("{report}");
+            if dry_run {
+                eprintln!("dry run: nothing was written");
+            } else {
+                eprintln!("applied; running servers pick up the new tree within a minute");
+            }
             Ok(())
         }
         Command::Schema => {
@@ -188,6 +229,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::new(db, config, keys)
         .await
         .map_err(|_| anyhow::anyhow!("loading the board tree"))?;
+    // A reorganisation applied by `cadre-health reorganise` reaches this server within a minute.
+    tokio::spawn(
+        state
+            .boards
+            .clone()
+            .refresh_every(state.db.clone(), std::time::Duration::from_secs(60)),
+    );
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("binding {bind}"))?;

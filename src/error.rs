@@ -12,6 +12,9 @@ use sea_orm::DbErr;
 pub enum AppError {
     /// No valid token. The reason is logged, not shown: it would help a forger.
     Unauthenticated(&'static str),
+    /// The token names a board that has closed (a reorganisation); the message names the board
+    /// that holds its records now, so the user knows which token to ask for.
+    BoardClosed(String),
     /// The viewer's role may not do or see this.
     Forbidden(&'static str),
     /// Absent or outside the viewer's scope; the two are indistinguishable by design.
@@ -83,7 +86,7 @@ impl AppError {
     /// The `extensions.code` the client sees.
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Unauthenticated(_) => "UNAUTHENTICATED",
+            AppError::Unauthenticated(_) | AppError::BoardClosed(_) => "UNAUTHENTICATED",
             AppError::Forbidden(_) => "FORBIDDEN",
             AppError::NotFound => "NOT_FOUND",
             AppError::BadUserInput { .. } => "BAD_USER_INPUT",
@@ -98,6 +101,9 @@ impl AppError {
     pub fn public_message(&self) -> String {
         match self {
             AppError::Unauthenticated(_) => "a valid bearer token is required".into(),
+            AppError::BoardClosed(message) => {
+                format!("{message}: ask for a token of that board")
+            }
             AppError::Forbidden(what) => format!("your role may not {what}"),
             AppError::NotFound => "not found".into(),
             AppError::BadUserInput { message, .. } => message.clone(),

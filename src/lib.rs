@@ -10,10 +10,12 @@
 //! - [`graphql`]: schema, resolvers by domain, object types, DataLoaders.
 //! - [`records`]: what each write means: typed commands, state machines, cascades and syncs.
 //! - [`domain`]: enumerations and name folding shared by storage and API.
-//! - [`boards`]: the board tree kept in memory.
+//! - [`boards`]: the board tree with its history, kept in memory; custody by lineage.
+//! - [`reorg`]: reorganising the tree by a dated plan (check, dry run, apply).
 //! - [`seed`]: deterministic demo and national-scale data.
 //! - [`stats`]: aggregate queries for dashboards, through the scoped database.
-//! - [`cli`]: the command line (`serve`, `migrate`, `seed`, `token`, `schema`).
+//! - [`cli`]: the command line (`serve`, `migrate`, `seed`, `token`, `schema`,
+//!   `reorganise`).
 //! - [`telemetry`]: logs (text or JSON, a line per request) and Prometheus metrics.
 //! - [`config`], [`error`]: settings and the one error type.
 
@@ -27,6 +29,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod records;
+pub mod reorg;
 pub mod scope;
 pub mod seed;
 pub mod stats;

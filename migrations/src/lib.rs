@@ -26,6 +26,7 @@ mod m20261122_000015_index_health_exams_by_date;
 mod m20261122_000016_cadre_name_trigram;
 mod m20261122_000017_cadre_last_exam_on;
 mod m20261122_000050_audit_append_only;
+mod m20261201_000060_board_lineage;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000016_cadre_name_trigram::Migration),
             Box::new(m20261122_000017_cadre_last_exam_on::Migration),
             Box::new(m20261122_000050_audit_append_only::Migration),
+            Box::new(m20261201_000060_board_lineage::Migration),
         ]
     }
 }

@@ -203,13 +203,38 @@ impl Access {
 ///
 /// Each setting is read once per statement (an init plan, not a function call per row) and an
 /// empty or missing setting is NULL, so with no scope set nothing matches: it fails closed.
-/// `app.all = 'on'` is the central scope; otherwise the province must match, and the district
-/// too when one is set.
+/// `app.all = 'on'` is the central scope; otherwise the row's province must be one of
+/// `app.provinces`, and its district one of `app.districts` when that is set. The settings are
+/// comma-separated lists because after a reorganisation a board also holds its predecessors'
+/// records, which keep the keys they were written with (`BoardTree::scope_of`).
 pub const SCOPE_PREDICATE: &str = "\
+(select nullif(current_setting('app.all', true), '')) = 'on' \
+OR (province_code = ANY (CAST((select string_to_array(nullif(current_setting('app.provinces', true), ''), ',')) AS text[])) \
+AND ((select nullif(current_setting('app.districts', true), '')) IS NULL \
+OR district_code = ANY (CAST((select string_to_array(nullif(current_setting('app.districts', true), ''), ',')) AS text[]))))";
+
+/// The predicate before the board tree had a history (one province, one district): what
+/// undoing the lineage migration puts back.
+pub const SINGLE_KEY_PREDICATE: &str = "\
 (select nullif(current_setting('app.all', true), '')) = 'on' \
 OR (province_code = (select nullif(current_setting('app.province', true), '')) \
 AND ((select nullif(current_setting('app.district', true), '')) IS NULL \
 OR district_code = (select nullif(current_setting('app.district', true), ''))))";
+
+/// Replaces the row-level policy of `table` on PostgreSQL with one testing `predicate` for
+/// both `USING` and `WITH CHECK`; a no-op on SQLite.
+pub async fn replace_policy(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    predicate: &str,
+) -> Result<(), DbErr> {
+    let sql = format!(
+        "DROP POLICY IF EXISTS {table}_in_scope ON {table};
+         CREATE POLICY {table}_in_scope ON {table} FOR ALL
+           USING ({predicate}) WITH CHECK ({predicate});"
+    );
+    execute_on(manager, DatabaseBackend::Postgres, &sql).await
+}
 
 /// Puts a tenant table under row-level security on PostgreSQL (a no-op on SQLite, where the
 /// application's scope filter is the only guard): enables and forces RLS (so the table's owner
@@ -229,11 +254,10 @@ pub async fn protect_with(
     let sql = format!(
         "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
          ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
-         CREATE POLICY {table}_in_scope ON {table} FOR ALL
-           USING ({SCOPE_PREDICATE}) WITH CHECK ({SCOPE_PREDICATE});
          GRANT {privileges} ON {table} TO {APP_ROLE};"
     );
-    execute_on(manager, DatabaseBackend::Postgres, &sql).await
+    execute_on(manager, DatabaseBackend::Postgres, &sql).await?;
+    replace_policy(manager, table, SCOPE_PREDICATE).await
 }
 
 /// Undoes [`protect`].

@@ -408,7 +408,8 @@ async fn execute(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let viewer = match state.keys.viewer(authorization, &state.boards).await {
+    let boards = state.boards.current();
+    let viewer = match state.keys.viewer(authorization, &boards).await {
         Ok(viewer) => viewer,
         Err(err) => return error_response(StatusCode::UNAUTHORIZED, media, err),
     };
@@ -444,7 +445,7 @@ async fn execute(
     let data = Arc::new(RequestData::new(
         viewer,
         db.clone(),
-        state.boards.clone(),
+        boards,
         state.config.clone(),
     ));
     let mut response = state.schema.execute_batch(batch.data(data)).await;

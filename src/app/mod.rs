@@ -13,7 +13,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenKeys;
-use crate::boards::BoardTree;
+use crate::boards::{BoardTree, LiveTree};
 use crate::config::Config;
 use crate::db::WriteGate;
 use crate::error::AppResult;
@@ -29,8 +29,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Verifies bearer tokens.
     pub keys: TokenKeys,
-    /// The board tree, for token checks and board-code filters.
-    pub boards: Arc<BoardTree>,
+    /// The board tree, for token checks, scopes and board-code filters; read again after a
+    /// reorganisation (`LiveTree::refresh_every`).
+    pub boards: Arc<LiveTree>,
     /// The GraphQL schema, built once.
     pub schema: AppSchema,
     /// SQLite's writers, one at a time (nothing on PostgreSQL).
@@ -45,7 +46,7 @@ impl AppState {
         config: Config,
         keys: TokenKeys,
     ) -> AppResult<AppState> {
-        let boards = Arc::new(BoardTree::load(&db).await?);
+        let boards = Arc::new(LiveTree::new(BoardTree::load(&db).await?));
         let schema = serving_schema(&config);
         let write_gate = WriteGate::for_backend(db.get_database_backend());
         Ok(AppState {

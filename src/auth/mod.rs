@@ -35,7 +35,11 @@ pub struct Viewer {
     pub subject: String,
     pub role: Role,
     pub board: board::Model,
+    /// What the board holds today (its predecessors' records included).
     pub scope: Scope,
+    /// The day (in Vietnam) the request is served for: the tree of this day decides the scope,
+    /// the boards that are open, and where a write may go.
+    pub today: chrono::NaiveDate,
 }
 
 impl Viewer {
@@ -357,10 +361,14 @@ impl TokenKeys {
         let claims = Claims::read(&data.claims, &self.claims)?;
         self.check_lifetime(&claims)?;
         let role = Role::parse(&claims.role).ok_or(AppError::Unauthenticated("unknown role"))?;
+        let today = crate::domain::calendar::today();
         let board = boards
             .get(&claims.board)
             .ok_or(AppError::Unauthenticated("unknown board"))?
             .clone();
+        if !crate::boards::is_open(&board, today) {
+            return Err(AppError::BoardClosed(boards.closed_message(&board, today)));
+        }
         if claims.sub.trim().is_empty()
             || claims.sub.chars().count() > MAX_SUBJECT_CHARS
             || claims.sub.chars().any(char::is_control)
@@ -369,12 +377,13 @@ impl TokenKeys {
                 "subject empty, too long or not text",
             ));
         }
-        let scope = Scope::of_board(&board)?;
+        let scope = boards.scope_of(&board, today);
         Ok(Viewer {
             subject: claims.sub,
             role,
             board,
             scope,
+            today,
         })
     }
 }

@@ -123,8 +123,8 @@ pub async fn refresh_planner_statistics(
 /// not depend on the scope.
 pub trait RlsScope: Sync {
     /// The values PostgreSQL's row-level policies read (`migrations::tenant`):
-    /// (`app.province`, `app.district`, `app.all`).
-    fn rls_settings(&self) -> (&str, &str, &str);
+    /// (`app.provinces`, `app.districts`, `app.all`), the lists comma-separated.
+    fn rls_settings(&self) -> (String, String, &'static str);
 }
 
 /// `SET LOCAL statement_timeout` on PostgreSQL (whole milliseconds, at least 1); nothing on
@@ -177,14 +177,14 @@ pub async fn begin_scoped_as(
         _ => db.begin().await?,
     };
     if tx.get_database_backend() == DatabaseBackend::Postgres {
-        let (province, district, all) = scope.rls_settings();
+        let (provinces, districts, all) = scope.rls_settings();
         tx.execute_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
-            "SELECT set_config('app.province', $1, true), set_config('app.district', $2, true), \
+            "SELECT set_config('app.provinces', $1, true), set_config('app.districts', $2, true), \
              set_config('app.all', $3, true), set_config('role', $4, true)",
             [
-                province.into(),
-                district.into(),
+                provinces.into(),
+                districts.into(),
                 all.into(),
                 migrations::tenant::APP_ROLE.into(),
             ],

@@ -25,8 +25,12 @@ pub const TEXT_COLUMNS: &[(&str, &str, usize)] = &[
     ("consultations", "conclusion", CONSULTATION_CONCLUSION),
     ("vaccinations", "vaccine", VACCINE),
     ("vaccinations", "lot", LOT),
+    ("boards", "name", BOARD_NAME),
 ];
 
+/// A board's code (`boards.code` and every tenant key column).
+pub const BOARD_CODE: usize = 8;
+pub const BOARD_NAME: usize = 200;
 pub const FULL_NAME: usize = 100;
 pub const POSITION: usize = 200;
 pub const WORKPLACE: usize = 200;

@@ -52,10 +52,12 @@ pub fn check_dates(v: &mut Violations, year: i32, starts: NaiveDate, ends: Naive
     }
 }
 
-/// Opens a campaign of `board` and enrols every cadre due an exam in it (see [`enrol`]).
+/// Opens a campaign of `board` and enrols every cadre due an exam among the records it holds
+/// (`holds`, its scope today: see [`enrol`]).
 pub async fn create(
     admin: Admin<'_>,
     board: &board::Model,
+    holds: &Scope,
     new: NewCampaign,
 ) -> AppResult<exam_campaign::Model> {
     let row = new_row!(exam_campaign, TenantKeys::of_board(board), {
@@ -85,7 +87,7 @@ pub async fn create(
             "round: this board already has a campaign for that year and round",
         )
         .await?;
-    enrol(admin, &row, board).await?;
+    enrol(admin, &row, holds).await?;
     Ok(row)
 }
 
@@ -117,10 +119,9 @@ pub async fn update(
 async fn enrol(
     admin: Admin<'_>,
     campaign: &exam_campaign::Model,
-    board: &board::Model,
+    subtree: &Scope,
 ) -> AppResult<()> {
     let writer = admin.writer();
-    let subtree = Scope::of_board(board)?;
     let cadres = writer
         .db()
         .all(

@@ -144,8 +144,14 @@ async fn check_campaign(
         .one(exam_campaign::Entity::find_by_id(id))
         .await?
         .ok_or_else(refuse)?;
-    let board = boards.get(&found.board_code).ok_or_else(refuse)?;
-    if Scope::of_board(board)?.covers(&Scope::of_keys(cadre_keys)?) {
+    // The board that holds the campaign's records today (the campaign's own, or after a
+    // reorganisation its successor): an old campaign still takes the exams of its cadres.
+    let today = crate::domain::calendar::today();
+    let holder = boards.holder(&found.board_code, today).ok_or_else(refuse)?;
+    if boards
+        .scope_of(holder, today)
+        .covers(&Scope::of_keys(cadre_keys)?)
+    {
         Ok(())
     } else {
         Err(refuse())

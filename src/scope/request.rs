@@ -12,7 +12,7 @@ use crate::db::{self, Access, RlsScope, WriteGate, WriteTurn};
 use crate::error::AppResult;
 
 impl RlsScope for Scope {
-    fn rls_settings(&self) -> (&str, &str, &str) {
+    fn rls_settings(&self) -> (String, String, &'static str) {
         self.settings()
     }
 }

@@ -35,10 +35,12 @@ mod prevalence;
 mod sql;
 mod vaccination;
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, NaiveDate};
 
 use crate::auth::Viewer;
-use crate::boards::BoardTree;
+use crate::boards::{BoardTree, is_open};
 use crate::db::entities::board;
 use crate::domain::BoardLevel;
 use crate::domain::calendar::{EARLIEST_STATISTICS_YEAR, LATEST_STATISTICS_YEAR};
@@ -52,31 +54,43 @@ pub use coverage::{Coverage, exam_coverage};
 pub use prevalence::{MAX_PREFIXES, Prevalence, condition_prevalence};
 pub use vaccination::{Vaccinated, vaccination_coverage};
 
-/// The board a statistic is about, with its children: the rows of every `byBoard`.
+/// The board a statistic is about, with its children: the rows of every `byBoard`, in the
+/// tree of one day (today's, or the one in force in the period asked: `tree: AS_RECORDED`).
 #[derive(Debug, Clone)]
 pub struct Subject {
     pub board: board::Model,
-    /// The board's subtree, which every query is narrowed to (inside the viewer's scope).
+    /// The records the board holds on that day, which every query is narrowed to (inside the
+    /// viewer's scope).
     pub within: Scope,
-    /// Its direct children, ordered by code.
+    /// Its direct children open on that day, ordered by code.
     pub children: Vec<board::Model>,
+    /// Which row of `byBoard` each group key (a province's or district's code, as recorded on
+    /// the rows) counts in: 0 for the board's own, 1.. for its children. A key whose board has
+    /// closed counts where its records are held on that day.
+    slots: HashMap<String, usize>,
 }
 
 impl Subject {
-    /// The board that `statistics(boardCode)` answers for.
+    /// The board that `statistics(boardCode)` answers for, in the tree of `on`.
     ///
     /// - No code: the viewer's own board.
     /// - A board inside the viewer's scope: that board.
     /// - A board above the viewer's (their province, or `TW`): everything of it the viewer may
     ///   see is their own board's subtree, so the answer is exactly the viewer's own board's.
-    /// - Anything else (another province or district, or a code that does not exist):
-    ///   `NOT_FOUND`, the same error with the same message, so nobody can probe the tree.
-    pub fn resolve(viewer: &Viewer, boards: &BoardTree, code: Option<&str>) -> AppResult<Subject> {
+    /// - Anything else (another province or district, a code that does not exist, or a board
+    ///   not open on `on`): `NOT_FOUND`, the same error with the same message, so nobody can
+    ///   probe the tree.
+    pub fn resolve(
+        viewer: &Viewer,
+        boards: &BoardTree,
+        code: Option<&str>,
+        on: NaiveDate,
+    ) -> AppResult<Subject> {
         let requested = match code {
             None => &viewer.board,
             Some(code) => boards.get(code).ok_or(AppError::NotFound)?,
         };
-        let requested_scope = Scope::of_board(requested)?;
+        let requested_scope = Scope::of_board_keys(requested)?;
         let board = if viewer.scope.covers(&requested_scope) {
             requested
         } else if requested_scope.covers(&viewer.scope) {
@@ -84,10 +98,16 @@ impl Subject {
         } else {
             return Err(AppError::NotFound);
         };
+        if code.is_some() && !is_open(board, on) {
+            return Err(AppError::NotFound);
+        }
+        let children = boards.children(&board.code, on);
+        let slots = slots(boards, board, &children, on);
         Ok(Subject {
-            within: Scope::of_board(board)?,
-            children: boards.children(&board.code).to_vec(),
+            within: boards.scope_of(board, on),
+            children,
             board: board.clone(),
+            slots,
         })
     }
 
@@ -96,18 +116,12 @@ impl Subject {
     fn slot(&self, key: Option<&str>) -> AppResult<usize> {
         match key {
             None => Ok(0),
-            Some(code) if code == self.board.code => Ok(0),
-            Some(code) => self
-                .children
-                .iter()
-                .position(|c| c.code == code)
-                .map(|i| i + 1)
-                .ok_or_else(|| {
-                    AppError::Internal(format!(
-                        "a row keyed {code} lies under {} but not in a child board",
-                        self.board.code
-                    ))
-                }),
+            Some(code) => self.slots.get(code).copied().ok_or_else(|| {
+                AppError::Internal(format!(
+                    "a row keyed {code} lies under {} but not in a child board",
+                    self.board.code
+                ))
+            }),
         }
     }
 
@@ -120,6 +134,39 @@ impl Subject {
     fn groups_by_province(&self) -> bool {
         self.board.level == BoardLevel::Central
     }
+}
+
+/// For every board whose code rows may carry as their group key (every province for the
+/// centre, every district otherwise, closed ones included): the row of `byBoard` its records
+/// count in on `on`, when they are held inside `board`'s subtree.
+fn slots(
+    boards: &BoardTree,
+    board: &board::Model,
+    children: &[board::Model],
+    on: NaiveDate,
+) -> HashMap<String, usize> {
+    let (level, key): (_, fn(&board::Model) -> Option<&String>) =
+        if board.level == BoardLevel::Central {
+            (BoardLevel::Province, |b| b.province_code.as_ref())
+        } else {
+            (BoardLevel::District, |b| b.district_code.as_ref())
+        };
+    let row_of = |holder: &board::Model| {
+        if boards.is_within(holder, board) {
+            let child = children.iter().position(|c| boards.is_within(holder, c));
+            Some(child.map_or(0, |i| i + 1))
+        } else {
+            None
+        }
+    };
+    boards
+        .all()
+        .filter(|b| b.level == level)
+        .filter_map(|b| {
+            let holder = boards.holder(&b.code, on)?;
+            Some((key(b)?.clone(), row_of(holder)?))
+        })
+        .collect()
 }
 
 /// A figure that adds up across boards.

@@ -23,6 +23,8 @@ pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
 pub struct TestApp {
     router: Router,
+    /// The tree the router serves, refreshed after a reorganisation.
+    boards: std::sync::Arc<cadre_health::boards::LiveTree>,
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
     /// The test's own database, dropped with the app; `None` when the caller owns it.
@@ -94,12 +96,34 @@ impl TestApp {
         let state = AppState::new(db.clone(), config, TokenKeys::hs256(secret, max_lifetime))
             .await
             .expect("build app state");
+        let boards = state.boards.clone();
         TestApp {
+            boards,
             router: router(state),
             db,
             keys: TokenKeys::hs256(secret, max_lifetime),
             _database: database,
         }
+    }
+
+    /// Applies the reorganisation `plan` (`vn-2025`, or a file) as of `effective`, as
+    /// `cadre-health reorganise` does, then serves the new tree (as a running server does at
+    /// its next refresh). Returns the report.
+    pub async fn reorganise(&self, plan: &str, effective: &str) -> String {
+        let plan = cadre_health::reorg::plan::Plan::load(plan)
+            .expect("read the plan")
+            .expect("a well-formed plan");
+        let effective = effective.parse().expect("a date");
+        let report = cadre_health::reorg::apply(&self.db, &plan, effective)
+            .await
+            .expect("apply the plan");
+        self.refresh_tree().await;
+        report
+    }
+
+    /// Reads the board tree again, as a running server does every minute.
+    pub async fn refresh_tree(&self) {
+        self.boards.refresh(&self.db).await.expect("read the tree");
     }
 
     pub fn token(&self, board: &str, role: &str) -> String {

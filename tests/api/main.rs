@@ -20,6 +20,7 @@ mod operating;
 mod oversized;
 mod records;
 mod registry;
+mod reorganisation;
 mod rls;
 mod schema;
 mod scope;

@@ -20,14 +20,11 @@ use uuid::Uuid;
 use crate::helpers::{TestApp, TestDatabase, test_config};
 
 fn vinh() -> Scope {
-    Scope::District {
-        province: "40".into(),
-        district: "412".into(),
-    }
+    Scope::districts(["40".into()], ["412".into()])
 }
 
 fn nghe_an() -> Scope {
-    Scope::Province("40".into())
+    Scope::provinces(["40".into()])
 }
 
 async fn rows(conn: &impl ConnectionTrait, sql: &str) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
@@ -187,7 +184,17 @@ async fn raw_sql_without_a_tenant_filter_sees_only_the_scope() {
     let scopes = [
         (vinh(), "district_code = '412'"),
         (nghe_an(), "province_code = '40'"),
-        (Scope::Province("01".into()), "province_code = '01'"),
+        (Scope::provinces(["01".into()]), "province_code = '01'"),
+        // A merged province holds its predecessors' rows, which keep their keys.
+        (
+            Scope::provinces(["01".into(), "40".into()]),
+            "province_code IN ('01', '40')",
+        ),
+        (
+            Scope::districts(["40".into()], ["412".into(), "413".into()]),
+            "district_code IN ('412', '413')",
+        ),
+        (Scope::nothing(), "false"),
         (Scope::All, "true"),
     ];
     for table in tenant_tables(&app.db).await {
@@ -382,11 +389,11 @@ async fn the_scope_and_the_role_end_with_the_transaction() {
         }
         assert_eq!(session("SELECT current_user::text").await, user);
         assert_eq!(
-            session("SELECT coalesce(current_setting('app.district', true), '')").await,
+            session("SELECT coalesce(current_setting('app.districts', true), '')").await,
             ""
         );
         assert_eq!(
-            session("SELECT coalesce(current_setting('app.province', true), '')").await,
+            session("SELECT coalesce(current_setting('app.provinces', true), '')").await,
             ""
         );
     }

@@ -14,6 +14,12 @@ pub struct Model {
     pub parent_code: Option<String>,
     pub province_code: Option<String>,
     pub district_code: Option<String>,
+    /// The day it opened; null for a board of the tree as first loaded (there from the start).
+    pub opened_on: Option<Date>,
+    /// The day it closed (no longer open on that day); null while open.
+    pub closed_on: Option<Date>,
+    /// For a closed board, the board its records passed to.
+    pub successor_code: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -39,4 +39,5 @@ pub mod exam_campaign;
 pub mod health_exam;
 pub mod prescription;
 pub mod referral;
+pub mod reorganisation;
 pub mod vaccination;

@@ -106,7 +106,7 @@ impl CadreMutation {
                 insurance_number: insurance?,
             })
         })?;
-        let board = board_for(req, &input.board_code)?;
+        let board = board_for(req, "boardCode", &input.board_code)?;
         Ok(Cadre::single(cadres::create(writer, board, new).await?))
     }
 
@@ -185,7 +185,7 @@ impl CadreMutation {
         let transfer = cadres::Transfer {
             cadre: parse_id("id", &id)?,
             version,
-            to: board_for(req, &to_board_code)?,
+            to: board_for(req, "toBoardCode", &to_board_code)?,
         };
         Ok(Cadre::single(cadres::transfer(admin, transfer).await?))
     }

@@ -192,8 +192,11 @@ impl ExamMutation {
                 ends_on: input.ends_on.0,
             })
         })?;
-        let board = board_for(req, &input.board_code)?;
-        Ok(ExamCampaign(campaigns::create(admin, board, new).await?))
+        let board = board_for(req, "boardCode", &input.board_code)?;
+        let holds = req.boards.scope_of(board, req.viewer.today);
+        Ok(ExamCampaign(
+            campaigns::create(admin, board, &holds, new).await?,
+        ))
     }
 
     /// Changes a campaign's name, cohort or dates. Admins only.

@@ -48,9 +48,12 @@ fn admin<'a>(ctx: &Context<'a>) -> AppResult<(&'a RequestData, Admin<'a>)> {
     Ok((req, req.db.admin(req.viewer.role)?))
 }
 
-/// A board the viewer may write on, by code; unknown or outside the scope is `NOT_FOUND`.
-fn board_for<'a>(req: &'a RequestData, code: &str) -> AppResult<&'a board::Model> {
-    domain_records::board_in_scope(&req.boards, &req.viewer.scope, code.trim())
+/// A board the viewer may write on, by code (the argument `field`); unknown or outside the
+/// scope is `NOT_FOUND`, a closed board `BAD_USER_INPUT` naming the board that holds its
+/// records now.
+fn board_for<'a>(req: &'a RequestData, field: &str, code: &str) -> AppResult<&'a board::Model> {
+    let board = domain_records::board_in_scope(&req.boards, &req.viewer.scope, code.trim())?;
+    req.boards.writable(field, board, req.viewer.today)
 }
 
 /// The command `build` makes of the parsed values, once the whole input is checked: every

@@ -62,7 +62,8 @@ where
 /// Rows of `E` in the subtree of board `code`, when it is in the viewer's scope; nothing
 /// otherwise (see `BoardTree::subtree`).
 pub(crate) fn board_subtree<E: Tenant>(req: &RequestData, code: &str) -> Condition {
-    req.boards.subtree::<E>(&req.viewer.scope, code)
+    req.boards
+        .subtree::<E>(&req.viewer.scope, code, req.viewer.today)
 }
 
 pub(crate) use crate::boards::nothing;

@@ -5,6 +5,7 @@ use crate::domain::BoardLevel;
 use crate::error::{AppError, AppResult};
 use crate::graphql::loaders::BoardKey;
 use crate::graphql::request;
+use crate::graphql::scalars::Date;
 
 /// A board (Ban Bảo vệ, chăm sóc sức khỏe cán bộ): central, provincial or district.
 pub struct Board(pub board::Model);
@@ -30,6 +31,45 @@ impl Board {
     /// Central, provincial or district.
     async fn level(&self) -> BoardLevel {
         self.0.level
+    }
+
+    /// The day it opened; null for a board there from the start.
+    async fn opened_on(&self) -> Option<Date> {
+        self.0.opened_on.map(Date)
+    }
+
+    /// The day it closed (a reorganisation); null while open.
+    async fn closed_on(&self) -> Option<Date> {
+        self.0.closed_on.map(Date)
+    }
+
+    /// For a closed board, the board its records passed to, when that lies inside the
+    /// viewer's scope.
+    async fn successor(&self, ctx: &Context<'_>) -> AppResult<Option<Board>> {
+        let req = request(ctx)?;
+        let Some(code) = &self.0.successor_code else {
+            return Ok(None);
+        };
+        Ok(req
+            .loader
+            .load_one(BoardKey(code.clone()))
+            .await?
+            .map(Board))
+    }
+
+    /// The boards that closed into this one (merged or dissolved into it), ordered by code:
+    /// those inside the viewer's scope.
+    async fn predecessors(&self, ctx: &Context<'_>) -> AppResult<Vec<Board>> {
+        let req = request(ctx)?;
+        let codes = req
+            .boards
+            .predecessors(&self.0.code)
+            .iter()
+            .map(|b| BoardKey(b.code.clone()));
+        let mut found: Vec<board::Model> =
+            req.loader.load_many(codes).await?.into_values().collect();
+        found.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(found.into_iter().map(Board).collect())
     }
 
     /// The board above this one, when it lies inside the viewer's scope.

@@ -2,8 +2,10 @@
 //!
 //! The figures come from `stats/`; these types only name them for the API.
 
+use std::borrow::Cow;
+
 use async_graphql::{Context, Enum, Object, OutputType, SimpleObject};
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 
 use crate::db::entities::board;
 use crate::domain::valid::Icd10Prefix;
@@ -17,7 +19,46 @@ use crate::stats::{self, MAX_PREFIXES, Subject, rate};
 /// (`total`) and for each row of `byBoard`: the board's own cadres first, then every direct
 /// child (central → provinces, province → districts), zeros included. The rows add up to
 /// `total`.
-pub struct Statistics(pub Subject);
+pub struct Statistics {
+    /// The subject in today's tree.
+    pub subject: Subject,
+    /// The board asked for, when one was.
+    pub code: Option<String>,
+    pub tree: StatisticsTree,
+}
+
+/// Which board tree a statistic's `byBoard` follows when the tree was reorganised.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatisticsTree {
+    /// Today's boards: a closed board's records count in the board that holds them now (a
+    /// 2024 figure for a merged province counts its predecessors too).
+    #[default]
+    Current,
+    /// The boards in force at the end of the period asked (a year's 31 December, `to`, or
+    /// `asOf`): a 2024 report matches what the boards of 2024 reported then. The national
+    /// totals are the same either way.
+    AsRecorded,
+}
+
+impl Statistics {
+    /// The subject in the tree this answer follows, for a period ending on `end`.
+    fn at(&self, ctx: &Context<'_>, end: NaiveDate) -> AppResult<Cow<'_, Subject>> {
+        match self.tree {
+            StatisticsTree::Current => Ok(Cow::Borrowed(&self.subject)),
+            StatisticsTree::AsRecorded => {
+                let req = request(ctx)?;
+                let subject =
+                    Subject::resolve(&req.viewer, &req.boards, self.code.as_deref(), end)?;
+                Ok(Cow::Owned(subject))
+            }
+        }
+    }
+}
+
+/// 31 December of `year`, or `BAD_USER_INPUT` for a year no date can hold.
+fn year_end(year: i32) -> AppResult<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| AppError::bad_input("year", "no such year"))
+}
 
 /// Which health classification to count.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +93,7 @@ pub enum CadreCountBy {
 impl Statistics {
     /// The board these statistics are about.
     async fn board(&self) -> Board {
-        Board(self.0.board.clone())
+        Board(self.subject.board.clone())
     }
 
     /// Periodic exam coverage of the campaigns of `year`: cadres due an exam (enrolled when the
@@ -66,7 +107,8 @@ impl Statistics {
         round: Option<i32>,
     ) -> AppResult<ByBoard<CoverageCell>> {
         let req = request(ctx)?;
-        let b = stats::exam_coverage(&req.db, &self.0, year, round).await?;
+        let subject = self.at(ctx, year_end(year)?)?;
+        let b = stats::exam_coverage(&req.db, &subject, year, round).await?;
         Ok(ByBoard::of(b, coverage_cell))
     }
 
@@ -83,7 +125,8 @@ impl Statistics {
             Classification::Cadre => stats::Classification::Cadre,
             Classification::General => stats::Classification::General,
         };
-        let b = stats::health_class_distribution(&req.db, &self.0, year, kind).await?;
+        let subject = self.at(ctx, year_end(year)?)?;
+        let b = stats::health_class_distribution(&req.db, &subject, year, kind).await?;
         let cell = |(board, c): (_, stats::Classes)| ClassCell {
             board: Board(board),
             classes: kind
@@ -119,7 +162,8 @@ impl Statistics {
             .iter()
             .map(|c| Icd10Prefix::parse(c).map_err(|e| AppError::bad_input("codes", e)))
             .collect::<AppResult<Vec<_>>>()?;
-        let b = stats::condition_prevalence(&req.db, &self.0, &prefixes).await?;
+        let subject = self.at(ctx, req.viewer.today)?;
+        let b = stats::condition_prevalence(&req.db, &subject, &prefixes).await?;
         let cell = |(board, p): (_, stats::Prevalence)| PrevalenceCell {
             board: Board(board),
             cadres: p.cadres,
@@ -153,7 +197,8 @@ impl Statistics {
             Interval::Week => stats::Interval::Week,
             Interval::Month => stats::Interval::Month,
         };
-        let b = stats::clinic_activity(&req.db, &self.0, from.0, to.0, interval).await?;
+        let subject = self.at(ctx, to.0)?;
+        let b = stats::clinic_activity(&req.db, &subject, from.0, to.0, interval).await?;
         let cell = |(board, s): (_, stats::Series)| {
             let mut sum = stats::Activity::default();
             for a in &s.buckets {
@@ -187,7 +232,8 @@ impl Statistics {
         vaccine: String,
     ) -> AppResult<ByBoard<VaccinationCell>> {
         let req = request(ctx)?;
-        let b = stats::vaccination_coverage(&req.db, &self.0, vaccine.trim()).await?;
+        let subject = self.at(ctx, req.viewer.today)?;
+        let b = stats::vaccination_coverage(&req.db, &subject, vaccine.trim()).await?;
         let cell = |(board, v): (_, stats::Vaccinated)| VaccinationCell {
             board: Board(board),
             cadres: v.cadres,
@@ -221,7 +267,8 @@ impl Statistics {
             CadreCountBy::AgeBand => stats::CountBy::AgeBand,
         };
         let as_of = as_of.map_or_else(|| Utc::now().date_naive(), |d| d.0);
-        let b = stats::cadre_counts(&req.db, &self.0, by, as_of).await?;
+        let subject = self.at(ctx, as_of)?;
+        let b = stats::cadre_counts(&req.db, &subject, by, as_of).await?;
         let keys = by.keys();
         let cell = |(board, c): (_, stats::Counts)| CountCell {
             board: Board(board),

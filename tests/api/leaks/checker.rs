@@ -119,7 +119,9 @@ impl Checker<'_> {
                 self.world
                     .boards
                     .keys()
-                    .filter(|c| self.world.board_visible(self.viewer, c))
+                    .filter(|c| {
+                        self.world.board_visible(self.viewer, c) && self.world.board_open(c)
+                    })
                     .count(),
             ),
             Predicted::All => Some(self.world.count(self.viewer, &table?, None)),
@@ -147,14 +149,7 @@ impl Checker<'_> {
 
     /// Whether `row` lies under board `code`, which must itself be in the viewer's scope.
     fn in_subtree(&self, row: &Row, code: &str) -> bool {
-        self.world.board_visible(self.viewer, code) && {
-            let (p, d) = &self.world.boards[code];
-            match (p, d) {
-                (None, _) => true,
-                (Some(p), None) => row.province.as_ref() == Some(p),
-                (Some(_), Some(d)) => row.district.as_ref() == Some(d),
-            }
-        }
+        self.world.board_visible(self.viewer, code) && self.world.held_under(row, code)
     }
 }
 

@@ -12,15 +12,20 @@ use super::schema::{Schema, unwrap_type};
 use super::world::{World, fold};
 
 /// Boards the hunt acts as: every level, big and small provinces, districts in and out of them.
+/// After the 2025 merger ([`MERGED_VIEWERS`]): the centre and provinces that took others in,
+/// or none.
 pub const VIEWERS: [&str; 9] = ["TW", "40", "01", "79", "412", "414", "001", "760", "02"];
+pub const MERGED_VIEWERS: [&str; 7] = ["TW", "08", "19", "79", "01", "40", "96"];
 pub const ROLES: [&str; 3] = ["analyst", "clinician", "admin"];
 /// How deep the generator nests object types (cadre → exams → cadre).
 const MAX_DEPTH: usize = 3;
 
 /// One case of the property: a viewer, a role, and the seed of the question they ask.
-pub fn cases_strategy() -> impl Strategy<Value = (&'static str, &'static str, u64)> {
-    (0..VIEWERS.len(), 0..ROLES.len(), any::<u64>())
-        .prop_map(|(v, r, seed)| (VIEWERS[v], ROLES[r], seed))
+pub fn cases_strategy(
+    viewers: &'static [&'static str],
+) -> impl Strategy<Value = (&'static str, &'static str, u64)> {
+    (0..viewers.len(), 0..ROLES.len(), any::<u64>())
+        .prop_map(move |(v, r, seed)| (viewers[v], ROLES[r], seed))
 }
 
 pub struct Generator<'a> {
@@ -38,6 +43,8 @@ pub struct Ask {
     pub field: String,
     /// The `id` (or board `code`) of a lookup.
     pub key: Option<String>,
+    /// The day of the tree asked for (`asOf`), when one was.
+    pub as_of: Option<String>,
     /// Whether the root list's `totalCount` can be predicted, and how.
     pub count: Option<Predicted>,
 }
@@ -247,6 +254,7 @@ impl Generator<'_> {
         let r = unwrap_type(&field["type"]);
         let mut args = vec![];
         let mut key = None;
+        let mut as_of = None;
         let mut predicted = Some(Predicted::All);
         for arg in field["args"].as_array().expect("args") {
             let arg_name = arg["name"].as_str().expect("name");
@@ -265,6 +273,18 @@ impl Generator<'_> {
                     };
                     key = Some(k.clone());
                     Some(format!("\"{k}\""))
+                }
+                // The tree of a day before or after the 2025 merger.
+                "asOf" if r.name == "Board" && self.chance(0.4) => {
+                    let day = format!(
+                        "{}-{:02}-{:02}",
+                        self.rng.random_range(2024..=2026),
+                        self.rng.random_range(1..=12),
+                        self.rng.random_range(1..=28)
+                    );
+                    as_of = Some(day.clone());
+                    predicted = None;
+                    Some(format!("\"{day}\""))
                 }
                 "filter" if name == "cadres" && self.chance(0.6) => {
                     let board = self.chance(0.5).then(|| self.board_code());
@@ -320,6 +340,7 @@ impl Generator<'_> {
             query: format!("{{ {name}{args} {selection} }}"),
             field: name,
             key,
+            as_of,
             count: predicted,
         }
     }

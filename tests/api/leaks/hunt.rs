@@ -13,13 +13,15 @@ use uuid::Uuid;
 
 use super::checker::{Checker, at_path, field_at_path, forbidden_paths};
 use super::coverage::tenant_types;
-use super::generator::{Generator, cases_strategy};
+use super::generator::{Generator, VIEWERS, cases_strategy};
 use super::schema::{Schema, unwrap_type};
 use super::world::World;
 use crate::helpers::{TestApp, error_codes};
 
 pub struct Hunt {
     pub app: TestApp,
+    /// The boards the hunt acts as.
+    viewers: &'static [&'static str],
     /// The seeded rows, plus the audit events the hunt's own clinical reads append.
     pub world: RwLock<World>,
     pub schema: Schema,
@@ -30,11 +32,18 @@ pub struct Hunt {
 
 impl Hunt {
     pub async fn new(app: TestApp) -> Hunt {
+        Hunt::acting_as(app, &VIEWERS).await
+    }
+
+    /// A hunt acting as `viewers` (which must be open boards: a closed board's token is
+    /// refused outright, see `reorganisation.rs`).
+    pub async fn acting_as(app: TestApp, viewers: &'static [&'static str]) -> Hunt {
         crate::rls::add_audit_events(&app.db).await;
         let world = World::read(&app.db).await;
         let schema = Schema::read(&app).await;
         Hunt {
             app,
+            viewers,
             world: RwLock::new(world),
             schema,
             seen: Mutex::default(),
@@ -128,7 +137,11 @@ impl Hunt {
                     self.schema.table_of(&root_type, &world).as_ref() == Some(&row.table)
                         && world.row_visible(viewer, row)
                 }
-                None => root_type == "Board" && world.board_visible(viewer, key),
+                None => {
+                    root_type == "Board"
+                        && world.board_visible(viewer, key)
+                        && world.board_open_on(key, ask.as_of.as_deref())
+                }
             };
             let forbidden = error_codes(&body).iter().any(|c| c == "FORBIDDEN");
             if !visible && !answer.is_null() {
@@ -146,7 +159,10 @@ impl Hunt {
                 let other = self
                     .app
                     .as_board(viewer, role)
-                    .query(&ask.query.replace(key.as_str(), &missing))
+                    .query(
+                        &ask.query
+                            .replace(&format!("\"{key}\""), &format!("\"{missing}\"")),
+                    )
                     .await;
                 let strip = |v: &Value| {
                     v.to_string()
@@ -188,7 +204,7 @@ impl Hunt {
             ..ProptestConfig::default()
         });
         let handle = tokio::runtime::Handle::current();
-        let result = runner.run(&cases_strategy(), |(viewer, role, seed)| {
+        let result = runner.run(&cases_strategy(self.viewers), |(viewer, role, seed)| {
             let outcome = tokio::task::block_in_place(|| {
                 handle.block_on(self.case(viewer, role, seed, None))
             });

@@ -81,6 +81,27 @@ async fn row_level_security_alone_keeps_every_answer_in_scope() {
     hunt.run(cases());
 }
 
+/// The hunt again on a database where the 2025 plan has been applied, acting as the centre and
+/// as provinces that hold merged provinces' records, with the application filter on and (on
+/// PostgreSQL) off: custody passes to the successor and to nobody else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_answer_leaves_the_scope_after_the_2025_merger() {
+    for filter in [AppFilter::On, AppFilter::Off] {
+        if filter == AppFilter::Off && crate::helpers::TestDatabase::postgres_admin_url().is_none()
+        {
+            continue;
+        }
+        let app = TestApp::seeded_with(|config| {
+            unlimited(config);
+            config.app_filter = filter;
+        })
+        .await;
+        app.reorganise("vn-2025", "2025-07-01").await;
+        let hunt = Hunt::acting_as(app, &generator::MERGED_VIEWERS).await;
+        hunt.run(cases() / 2);
+    }
+}
+
 /// Every type that carries tenant data can be reached by the hunt: it has an `id`, a table with
 /// tenant keys, and a `board`; and it is reachable from the query root. A new type that misses
 /// any of these fails here, before it can leak.

@@ -20,10 +20,20 @@ pub struct Cadre {
     pub words: Vec<String>,
 }
 
+struct Lineage {
+    parent: Option<String>,
+    opened_on: Option<String>,
+    closed: Option<(String, String)>,
+}
+
 pub struct World {
     pub rows: HashMap<String, Row>,
     /// Board code → (province, district).
     pub boards: HashMap<String, (Option<String>, Option<String>)>,
+    /// Board code → its parent, the day it opened and, once closed, the day and its successor.
+    lineage: HashMap<String, Lineage>,
+    /// Today in Vietnam, `YYYY-MM-DD`: the day the server answers for.
+    today: String,
     pub ids: Vec<String>,
     pub cadres: Vec<Cadre>,
     /// Audit events at or after this time may not be in `rows` yet.
@@ -86,13 +96,28 @@ impl World {
         let mut world = World {
             rows: HashMap::new(),
             boards: HashMap::new(),
+            lineage: HashMap::new(),
+            today: (chrono::Utc::now() + chrono::Duration::hours(7))
+                .date_naive()
+                .to_string(),
             ids: vec![],
             cadres: vec![],
             audit_since: chrono::Utc::now(),
         };
-        for row in text_rows(db, "SELECT code, province_code, district_code FROM boards").await {
+        let sql = "SELECT code, province_code, district_code, parent_code, \
+                   CAST(opened_on AS TEXT), CAST(closed_on AS TEXT), successor_code FROM boards";
+        for row in text_rows(db, sql).await {
             let code = row[0].clone().expect("code");
-            world.boards.insert(code, (row[1].clone(), row[2].clone()));
+            world
+                .boards
+                .insert(code.clone(), (row[1].clone(), row[2].clone()));
+            let closed = row[5].clone().zip(row[6].clone());
+            let lineage = Lineage {
+                parent: row[3].clone(),
+                opened_on: row[4].clone(),
+                closed,
+            };
+            world.lineage.insert(code, lineage);
         }
         for (table, columns) in tenant_columns(db).await {
             if table == "boards" {
@@ -158,14 +183,60 @@ impl World {
         );
     }
 
-    /// Whether a row with these keys lies in the scope of `viewer`'s board (DESIGN, "Tenancy").
+    /// Whether a row with these keys lies in the scope of `viewer`'s board (DESIGN, "Tenancy"):
+    /// the board its keys name (its district, else its province), or whoever holds that
+    /// board's records today after a reorganisation, lies in the viewer's subtree. Written
+    /// here again, apart from the server's code, by walking the lineage row by row.
     fn visible(&self, viewer: &str, province: &Option<String>, district: &Option<String>) -> bool {
-        let (vp, vd) = &self.boards[viewer];
-        match (vp, vd) {
-            (None, _) => true,
-            (Some(p), None) => province.as_ref() == Some(p),
-            (Some(_), Some(d)) => district.as_ref() == Some(d),
+        self.held_within(province, district, viewer)
+    }
+
+    /// Whether the records keyed (`province`, `district`) are held today inside `board`'s
+    /// subtree.
+    fn held_within(
+        &self,
+        province: &Option<String>,
+        district: &Option<String>,
+        board: &str,
+    ) -> bool {
+        let Some(keyed) = district.as_ref().or(province.as_ref()) else {
+            return self.boards.get(board).is_some_and(|(p, _)| p.is_none());
+        };
+        let mut at = Some(self.holder(keyed));
+        while let Some(code) = at {
+            if code == board {
+                return true;
+            }
+            at = self.lineage.get(&code).and_then(|l| l.parent.clone());
         }
+        false
+    }
+
+    /// The board that holds `code`'s records today: itself while open, else its successor's
+    /// holder.
+    fn holder(&self, code: &str) -> String {
+        let mut code = code.to_owned();
+        for _ in 0..=self.lineage.len() {
+            match self.lineage.get(&code).and_then(|l| l.closed.clone()) {
+                Some((closed_on, successor)) if closed_on <= self.today => code = successor,
+                _ => break,
+            }
+        }
+        code
+    }
+
+    /// Whether `code` is open today: `board(code)` and `boards` answer only for those.
+    pub fn board_open(&self, code: &str) -> bool {
+        self.board_open_on(code, None)
+    }
+
+    /// Whether `code` is open on `day` (`YYYY-MM-DD`; today when `None`).
+    pub fn board_open_on(&self, code: &str, day: Option<&str>) -> bool {
+        let day = day.unwrap_or(&self.today);
+        self.lineage.get(code).is_some_and(|l| {
+            l.opened_on.as_deref().is_none_or(|d| d <= day)
+                && l.closed.as_ref().is_none_or(|(d, _)| d.as_str() > day)
+        })
     }
 
     pub fn board_visible(&self, viewer: &str, code: &str) -> bool {
@@ -186,6 +257,12 @@ impl World {
                 link.is_none_or(|(col, id)| r.links.get(col).map(String::as_str) == Some(id))
             })
             .count()
+    }
+
+    /// Whether `row` is held under board `code` (a `boardCode` filter): an open board, whose
+    /// subtree holds the row today.
+    pub fn held_under(&self, row: &Row, code: &str) -> bool {
+        self.board_open(code) && self.held_within(&row.province, &row.district, code)
     }
 }
 

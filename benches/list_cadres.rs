@@ -45,18 +45,25 @@ async fn main() -> anyhow::Result<()> {
         }
     };
 
-    // The cursor of page 20 (rows 951-1000) in each order, for the deep-page cases.
-    let by_name = json!({ "field": "NAME" });
-    let by_exam = json!({ "field": "LAST_EXAM_DATE" });
-    let mut deep = Vec::new();
-    for order in [&by_name, &by_exam] {
+    // In each order, page 1 and page 20 (rows 951-1000, whose cursor is found by paging there).
+    let mut cases = Vec::new();
+    for (label, field) in [
+        ("by name, board + latest exam", "NAME"),
+        ("by last exam date", "LAST_EXAM_DATE"),
+    ] {
+        let order = json!({ "field": field });
         let mut after = Value::Null;
         for _ in 0..19 {
             let body = ask(LIST, json!({ "after": after, "order": order })).await?;
             after = body["data"]["cadres"]["pageInfo"]["endCursor"].clone();
         }
-        deep.push(after);
+        let first = json!({ "after": null, "order": order });
+        cases.push((format!("page 1 of 50 {label}"), LIST, first));
+        let deep = json!({ "after": after, "order": order });
+        cases.push((format!("page 20 of 50 {label}"), LIST, deep));
     }
+    let search = "search \"nguyen van\", 50, board + latest exam".to_owned();
+    cases.push((search, SEARCH, json!({})));
     let first = ask(LIST, json!({ "after": null })).await?;
     println!(
         "{backend}: province 40 has {} cadres in scope; {} on a page",
@@ -66,33 +73,7 @@ async fn main() -> anyhow::Result<()> {
             .map_or(0, Vec::len)
     );
 
-    for (name, query, variables) in [
-        (
-            "page 1 of 50 by name, board + latest exam",
-            LIST,
-            json!({ "after": null, "order": by_name }),
-        ),
-        (
-            "page 20 of 50 by name, board + latest exam",
-            LIST,
-            json!({ "after": deep[0], "order": by_name }),
-        ),
-        (
-            "page 1 of 50 by last exam date",
-            LIST,
-            json!({ "after": null, "order": by_exam }),
-        ),
-        (
-            "page 20 of 50 by last exam date",
-            LIST,
-            json!({ "after": deep[1], "order": by_exam }),
-        ),
-        (
-            "search \"nguyen van\", 50, board + latest exam",
-            SEARCH,
-            json!({}),
-        ),
-    ] {
+    for (name, query, variables) in cases {
         for _ in 0..20 {
             ask(query, variables.clone()).await?;
         }

@@ -39,6 +39,19 @@ struct Case {
     api_sum: fn(&Value) -> i64,
 }
 
+/// The second half of two of the statements below: `UNION ALL` the living cadres with no
+/// classified exam in 2025, by province (what `unclassified` counts).
+macro_rules! union_unexamined {
+    () => {
+        "UNION ALL \
+         SELECT c.province_code, NULL, count(*) FROM cadres c \
+         WHERE c.status <> 'DECEASED' AND NOT EXISTS (SELECT 1 FROM health_exams x \
+           WHERE x.cadre_id = c.id AND x.examined_on >= DATE '2025-01-01' \
+             AND x.examined_on < DATE '2026-01-01' AND x.cadre_class IS NOT NULL) \
+         GROUP BY 1"
+    };
+}
+
 const CASES: &[Case] = &[
     Case {
         name: "central examCoverage(2025, round 1) by province",
@@ -59,32 +72,26 @@ const CASES: &[Case] = &[
         sql: &[
             (
                 "DISTINCT ON + NOT EXISTS, UNION ALL",
-                "SELECT province_code, cadre_class, count(*) FROM ( \
+                concat!(
+                    "SELECT province_code, cadre_class, count(*) FROM ( \
                    SELECT DISTINCT ON (cadre_id) province_code, cadre_class FROM health_exams \
                    WHERE examined_on >= DATE '2025-01-01' AND examined_on < DATE '2026-01-01' \
                      AND cadre_class IS NOT NULL \
-                   ORDER BY cadre_id, examined_on DESC, id DESC) t GROUP BY 1, 2 \
-                 UNION ALL \
-                 SELECT c.province_code, NULL, count(*) FROM cadres c \
-                 WHERE c.status <> 'DECEASED' AND NOT EXISTS (SELECT 1 FROM health_exams x \
-                   WHERE x.cadre_id = c.id AND x.examined_on >= DATE '2025-01-01' \
-                     AND x.examined_on < DATE '2026-01-01' AND x.cadre_class IS NOT NULL) \
-                 GROUP BY 1",
+                   ORDER BY cadre_id, examined_on DESC, id DESC) t GROUP BY 1, 2 ",
+                    union_unexamined!()
+                ),
             ),
             (
                 "ROW_NUMBER() + NOT EXISTS, UNION ALL",
-                "SELECT k, cls, count(*) FROM ( \
+                concat!(
+                    "SELECT k, cls, count(*) FROM ( \
                    SELECT province_code k, cadre_class cls, ROW_NUMBER() OVER \
                      (PARTITION BY cadre_id ORDER BY examined_on DESC, id DESC) rn \
                    FROM health_exams WHERE examined_on >= DATE '2025-01-01' \
                      AND examined_on < DATE '2026-01-01' AND cadre_class IS NOT NULL) t \
-                 WHERE rn = 1 GROUP BY 1, 2 \
-                 UNION ALL \
-                 SELECT c.province_code, NULL, count(*) FROM cadres c \
-                 WHERE c.status <> 'DECEASED' AND NOT EXISTS (SELECT 1 FROM health_exams x \
-                   WHERE x.cadre_id = c.id AND x.examined_on >= DATE '2025-01-01' \
-                     AND x.examined_on < DATE '2026-01-01' AND x.cadre_class IS NOT NULL) \
-                 GROUP BY 1",
+                 WHERE rn = 1 GROUP BY 1, 2 ",
+                    union_unexamined!()
+                ),
             ),
             (
                 "DISTINCT ON; unclassified = living - classified + deceased classified",

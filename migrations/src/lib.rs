@@ -6,6 +6,52 @@
 
 pub use sea_orm_migration::prelude::*;
 
+/// A migration module's `Migration`: the sea-orm-migration boilerplate around its steps up and
+/// down. Its name, as `DeriveMigrationName` gives it, is the file name of the module that calls
+/// this (the name `seaql_migrations` records), exactly as if the module had written it out.
+///
+/// ```ignore
+/// migration! {
+///     up(manager) { /* ... */ }
+///     down(manager) { /* ... */ }
+/// }
+/// ```
+///
+/// A migration that creates one table names the table's identifiers instead of a way down, which
+/// drops the table (its indexes, and on PostgreSQL its policy and grants, go with it); with
+/// `as C` the steps up call them `C`:
+///
+/// ```ignore
+/// migration! {
+///     creates ChronicConditions as C,
+///     up(manager) { /* ... C::Table ... */ }
+/// }
+/// ```
+macro_rules! migration {
+    (up($up_manager:ident) $up:block down($down_manager:ident) $down:block) => {
+        #[derive(DeriveMigrationName)]
+        pub struct Migration;
+
+        #[async_trait::async_trait]
+        impl MigrationTrait for Migration {
+            async fn up(&self, $up_manager: &SchemaManager) -> Result<(), DbErr> $up
+
+            async fn down(&self, $down_manager: &SchemaManager) -> Result<(), DbErr> $down
+        }
+    };
+    (creates $table:ident $(as $alias:ident)?, up($manager:ident) $up:block) => {
+        migration! {
+            up($manager) {
+                $(use $table as $alias;)?
+                $up
+            }
+            down(manager) {
+                $crate::tenant::drop_table(manager, $table::Table).await
+            }
+        }
+    };
+}
+
 pub mod tenant;
 
 mod m20261122_000001_create_boards;

@@ -7,12 +7,9 @@ use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::tenant::{self, Boards, Tenant, cols};
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+migration! {
+    creates Boards,
+    up(manager) {
         let table = Table::create()
             .table(Boards::Table)
             .col(string_len(Boards::Code, 8).primary_key())
@@ -35,9 +32,5 @@ impl MigrationTrait for Migration {
             tenant::index("boards_tenant", vec![]),
         ];
         tenant::create(manager, &table, indexes).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        tenant::drop_table(manager, Boards::Table).await
     }
 }

@@ -51,12 +51,8 @@ fn board_rows() -> Result<Vec<BoardRow>, DbErr> {
     Ok(rows)
 }
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+migration! {
+    up(manager) {
         // Provinces come before their districts in the file, so parents always exist first.
         for chunk in board_rows()?.chunks(200) {
             let mut insert = Query::insert();
@@ -75,8 +71,7 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+    down(manager) {
         manager
             .exec_stmt(Query::delete().from_table(Boards::Table).to_owned())
             .await

@@ -20,12 +20,9 @@ enum Cadres {
     InsuranceNumber,
 }
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+migration! {
+    creates Cadres,
+    up(manager) {
         let table = tenant::table(Cadres::Table)
             .col(string_len(Cadres::FullName, 100))
             .col(string_len(Cadres::NameFolded, 100))
@@ -56,9 +53,5 @@ impl MigrationTrait for Migration {
             tenant::index("cadres_tenant_board", cols![Tenant::BoardCode, Tenant::Id]),
         ];
         tenant::create(manager, &table, indexes).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        tenant::drop_table(manager, Cadres::Table).await
     }
 }

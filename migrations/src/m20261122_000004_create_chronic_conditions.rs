@@ -15,13 +15,9 @@ enum ChronicConditions {
     Note,
 }
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use ChronicConditions as C;
+migration! {
+    creates ChronicConditions as C,
+    up(manager) {
         let table = tenant::cadre_table(C::Table, C::CadreId)
             .col(string_len(C::IcdCode, 8))
             .col(date(C::DiagnosedOn))
@@ -36,9 +32,5 @@ impl MigrationTrait for Migration {
             tenant::plain_index("chronic_conditions_cadre", cols![C::CadreId, Tenant::Id]),
         ];
         tenant::create(manager, &table, indexes).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        tenant::drop_table(manager, ChronicConditions::Table).await
     }
 }

@@ -15,13 +15,9 @@ enum ExamCampaigns {
     EndsOn,
 }
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use ExamCampaigns as E;
+migration! {
+    creates ExamCampaigns as E,
+    up(manager) {
         let table = tenant::table(E::Table)
             .col(string_len(E::Name, 200))
             .col(integer(E::Year))
@@ -38,9 +34,5 @@ impl MigrationTrait for Migration {
             .unique()
             .to_owned();
         tenant::create(manager, &table, [index]).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        tenant::drop_table(manager, ExamCampaigns::Table).await
     }
 }

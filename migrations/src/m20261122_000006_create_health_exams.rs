@@ -32,13 +32,9 @@ enum HealthExams {
     Physician,
 }
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use HealthExams as H;
+migration! {
+    creates HealthExams as H,
+    up(manager) {
         let table = tenant::cadre_table(H::Table, H::CadreId)
             .col(uuid_null(H::CampaignId))
             .col(date(H::ExaminedOn))
@@ -84,9 +80,5 @@ impl MigrationTrait for Migration {
             ),
         ];
         tenant::create(manager, &table, indexes).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        tenant::drop_table(manager, HealthExams::Table).await
     }
 }

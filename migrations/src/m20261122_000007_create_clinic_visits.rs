@@ -15,13 +15,9 @@ enum ClinicVisits {
     Physician,
 }
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use ClinicVisits as V;
+migration! {
+    creates ClinicVisits as V,
+    up(manager) {
         let table = tenant::cadre_table(V::Table, V::CadreId)
             .col(timestamp_with_time_zone(V::VisitedAt))
             .col(string_len_null(V::Complaint, 1000))
@@ -30,9 +26,5 @@ impl MigrationTrait for Migration {
             .to_owned();
         let indexes = ["clinic_visits_tenant_time", "clinic_visits_cadre_time"];
         tenant::create_dated(manager, &table, (V::CadreId, V::VisitedAt), indexes).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        tenant::drop_table(manager, ClinicVisits::Table).await
     }
 }

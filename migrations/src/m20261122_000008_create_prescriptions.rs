@@ -15,13 +15,9 @@ enum Prescriptions {
     Dosage,
 }
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use Prescriptions as P;
+migration! {
+    creates Prescriptions as P,
+    up(manager) {
         let table = tenant::table(P::Table)
             .col(uuid(P::VisitId))
             .col(uuid(P::CadreId))
@@ -36,9 +32,5 @@ impl MigrationTrait for Migration {
             tenant::plain_index("prescriptions_visit", cols![P::VisitId, Tenant::Id]),
         ];
         tenant::create(manager, &table, indexes).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        tenant::drop_table(manager, Prescriptions::Table).await
     }
 }

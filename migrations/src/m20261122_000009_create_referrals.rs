@@ -15,13 +15,9 @@ enum Referrals {
     Status,
 }
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use Referrals as R;
+migration! {
+    creates Referrals as R,
+    up(manager) {
         let urgencies = ["ROUTINE", "URGENT", "EMERGENCY"];
         let statuses = ["REQUESTED", "ACCEPTED", "COMPLETED", "CANCELLED"];
         let table = tenant::cadre_table(R::Table, R::CadreId)
@@ -33,9 +29,5 @@ impl MigrationTrait for Migration {
             .to_owned();
         let indexes = ["referrals_tenant_date", "referrals_cadre_date"];
         tenant::create_dated(manager, &table, (R::CadreId, R::ReferredOn), indexes).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        tenant::drop_table(manager, Referrals::Table).await
     }
 }

@@ -14,13 +14,9 @@ enum Consultations {
     Conclusion,
 }
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use Consultations as C;
+migration! {
+    creates Consultations as C,
+    up(manager) {
         let table = tenant::cadre_table(C::Table, C::CadreId)
             .col(date(C::HeldOn))
             .col(string_len(C::Council, 200))
@@ -29,9 +25,5 @@ impl MigrationTrait for Migration {
             .to_owned();
         let indexes = ["consultations_tenant_date", "consultations_cadre_date"];
         tenant::create_dated(manager, &table, (C::CadreId, C::HeldOn), indexes).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        tenant::drop_table(manager, Consultations::Table).await
     }
 }

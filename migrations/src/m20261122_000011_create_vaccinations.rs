@@ -14,13 +14,9 @@ enum Vaccinations {
     Lot,
 }
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use Vaccinations as V;
+migration! {
+    creates Vaccinations as V,
+    up(manager) {
         let table = tenant::cadre_table(V::Table, V::CadreId)
             .col(string_len(V::Vaccine, 100))
             .col(small_integer(V::DoseNumber).check(Expr::col(V::DoseNumber).between(1, 10)))
@@ -38,9 +34,5 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         ];
         tenant::create(manager, &table, indexes).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        tenant::drop_table(manager, Vaccinations::Table).await
     }
 }

@@ -23,13 +23,9 @@ enum AuditEvents {
     OccurredAt,
 }
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use AuditEvents as A;
+migration! {
+    creates AuditEvents as A,
+    up(manager) {
         let table = tenant::table(A::Table)
             .col(string_len(A::ActorSub, 200))
             .col(string_len(A::ActorBoard, 8))
@@ -45,9 +41,5 @@ impl MigrationTrait for Migration {
             .to_owned();
         let indexes = ["audit_events_tenant_time", "audit_events_cadre_time"];
         tenant::create_dated(manager, &table, (A::CadreId, A::OccurredAt), indexes).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        tenant::drop_table(manager, AuditEvents::Table).await
     }
 }

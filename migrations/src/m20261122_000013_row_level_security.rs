@@ -29,12 +29,8 @@ const TABLES: [(&str, Access); 11] = [
     ("audit_events", Access::AppendOnly),
 ];
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+migration! {
+    up(manager) {
         // Roles are shared by every database of the server, so the role may exist already, or
         // be created at this moment by a migration of another database: both are fine.
         let role = format!(
@@ -58,8 +54,7 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+    down(manager) {
         for (table, _) in TABLES {
             tenant::unprotect(manager, table).await?;
         }

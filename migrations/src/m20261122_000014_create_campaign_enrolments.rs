@@ -23,13 +23,9 @@ enum CampaignEnrolments {
     ExaminedOn,
 }
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        use CampaignEnrolments as E;
+migration! {
+    creates CampaignEnrolments as E,
+    up(manager) {
         let table = tenant::table(E::Table)
             .col(uuid(E::CampaignId))
             .col(uuid(E::CadreId))
@@ -67,9 +63,5 @@ impl MigrationTrait for Migration {
         tenant::create(manager, &table, indexes).await?;
         // Row-level security on PostgreSQL, like every tenant table.
         tenant::protect(manager, "campaign_enrolments").await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        tenant::drop_table(manager, CampaignEnrolments::Table).await
     }
 }

@@ -18,12 +18,8 @@ enum HealthExams {
 
 const INDEX: &str = "health_exams_date_cadre_classes";
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+migration! {
+    up(manager) {
         use HealthExams as H;
         let columns = cols![
             H::ExaminedOn,
@@ -36,8 +32,7 @@ impl MigrationTrait for Migration {
         ];
         tenant::create_indexes(manager, H::Table, [tenant::plain_index(INDEX, columns)]).await
     }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+    down(manager) {
         let index = Index::drop()
             .name(INDEX)
             .table(HealthExams::Table)

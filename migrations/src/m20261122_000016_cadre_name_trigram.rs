@@ -15,12 +15,8 @@ use sea_orm_migration::prelude::*;
 
 use crate::tenant;
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+migration! {
+    up(manager) {
         for sql in [
             "CREATE EXTENSION IF NOT EXISTS pg_trgm",
             "CREATE INDEX IF NOT EXISTS cadres_name_trgm ON cadres USING gin (name_folded gin_trgm_ops)",
@@ -29,8 +25,7 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+    down(manager) {
         let sql = "DROP INDEX IF EXISTS cadres_name_trgm";
         tenant::execute_on(manager, DatabaseBackend::Postgres, sql).await
     }

@@ -21,12 +21,8 @@ enum Cadres {
 
 const INDEX: &str = "cadres_tenant_last_exam";
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+migration! {
+    up(manager) {
         manager
             .alter_table(
                 Table::alter()
@@ -59,8 +55,7 @@ impl MigrationTrait for Migration {
         .await?;
         Ok(())
     }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+    down(manager) {
         manager
             .drop_index(Index::drop().name(INDEX).table(Cadres::Table).to_owned())
             .await?;

@@ -8,20 +8,15 @@ use sea_orm_migration::prelude::*;
 
 use crate::tenant;
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+migration! {
+    up(manager) {
         let sql = "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
                  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
                  CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
                  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;";
         tenant::execute_on(manager, DatabaseBackend::Sqlite, sql).await
     }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+    down(manager) {
         let sql = "DROP TRIGGER IF EXISTS audit_events_no_update;
                  DROP TRIGGER IF EXISTS audit_events_no_delete;";
         tenant::execute_on(manager, DatabaseBackend::Sqlite, sql).await

@@ -18,6 +18,20 @@ pub enum Tenant {
     UpdatedAt,
 }
 
+impl Tenant {
+    /// Every column [`table`] gives a board-owned table, in its order: what no audit event names
+    /// as changed and no scramble of clinical values touches.
+    pub const ALL: [Tenant; 7] = [
+        Tenant::Id,
+        Tenant::BoardCode,
+        Tenant::ProvinceCode,
+        Tenant::DistrictCode,
+        Tenant::Version,
+        Tenant::CreatedAt,
+        Tenant::UpdatedAt,
+    ];
+}
+
 /// The board tree's table (migration 1 creates it, migration 2 loads it, every tenant table
 /// references it).
 #[derive(DeriveIden)]

@@ -16,9 +16,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_codes, nodes};
 use crate::writes::{
-    ADD_CONDITION, CREATE_REFERRAL, MOVE_REFERRAL, RECORD_VACCINATION,
-    assert_only_audit_events_since, cadre_input, counts, create_cadre, create_cadre_with, exam, ok,
-    record_exam,
+    MOVE_REFERRAL, RECORD_VACCINATION, add_condition, assert_only_audit_events_since, cadre_input,
+    counts, covid_dose, create_cadre, create_cadre_with, create_referral, exam, ok, record_exam,
+    record_vaccination,
 };
 
 /// The `readClinical` events in the database, as (event ID, actor, cadre).
@@ -89,13 +89,7 @@ async fn ward() -> Ward {
         (&also_hypertensive, "I10"),
         (&diabetic, "E11"),
     ] {
-        ok(
-            &clinician,
-            ADD_CONDITION,
-            json!({"input": {"cadreId": cadre, "icdCode": code, "diagnosedOn": "2020-01-15"}}),
-            "addCondition",
-        )
-        .await;
+        add_condition(&clinician, cadre, code).await;
     }
     let mut class_d = exam(&hypertensive);
     class_d["exam"]["cadreClass"] = json!("D");
@@ -235,23 +229,11 @@ async fn finding_10_a_failed_mutation_audits_the_clinical_rows_it_checked() {
     let app = TestApp::spawn().await;
     let clinician = app.as_board("412", "clinician");
     let cadre = create_cadre(&clinician, "412", "Phạm Văn Chẩn").await;
-    let condition = ok(
-        &clinician,
-        ADD_CONDITION,
-        json!({"input": {"cadreId": cadre, "icdCode": "I10", "diagnosedOn": "2020-01-15"}}),
-        "addCondition",
-    )
-    .await;
-    let referral = ok(&clinician, CREATE_REFERRAL, json!({"input": {"cadreId": cadre, "referredOn": "2025-04-03", "destination": "Bệnh viện Bạch Mai", "urgency": "URGENT"}}), "createReferral").await;
+    let condition = add_condition(&clinician, &cadre, "I10").await;
+    let referral = create_referral(&clinician, &cadre).await;
     let recorded = record_exam(&clinician, exam(&cadre)).await;
-    let dose = json!({"input": {"cadreId": cadre, "vaccine": "COVID-19", "doseNumber": 1, "givenOn": "2021-08-01"}});
-    ok(
-        &clinician,
-        RECORD_VACCINATION,
-        dose.clone(),
-        "recordVaccination",
-    )
-    .await;
+    let dose = covid_dose(&cadre, 1, "2021-08-01");
+    record_vaccination(&clinician, dose.clone()).await;
 
     let prober = app.as_board("40", "clinician");
     let mut trail = Trail::start(&app).await;

@@ -52,6 +52,11 @@ async fn refused(app: &TestApp, body: Value) -> Vec<String> {
     codes
 }
 
+/// [`refused`] for a request of only `query`.
+async fn refused_query(app: &TestApp, query: &str) -> Vec<String> {
+    refused(app, json!({ "query": query })).await
+}
+
 /// The server still answers.
 async fn still_serving(app: &TestApp) {
     let (status, _) = app.get("/healthz").await;
@@ -127,7 +132,7 @@ async fn fragment_cycles_are_refused() {
         "{ ...F1 } fragment F1 on Query { viewer { board { ...F2 } } } fragment F2 on Board { code parent { ...F2 } }",
     ] {
         assert_eq!(
-            refused(&app, json!({ "query": query })).await,
+            refused_query(&app, query).await,
             ["BAD_USER_INPUT"],
             "{query}"
         );
@@ -140,16 +145,10 @@ async fn wide_documents_are_refused_before_they_are_parsed() {
     let app = TestApp::spawn().await;
     // About 150,000 fields in one selection.
     let wide = fill("{ ", "viewer ", "}");
-    assert_eq!(
-        refused(&app, json!({ "query": wide })).await,
-        ["QUERY_TOO_COMPLEX"]
-    );
+    assert_eq!(refused_query(&app, &wide).await, ["QUERY_TOO_COMPLEX"]);
     // 100,000 arguments on one field.
     let arguments = fill("{ viewer(", "a: 1 ", ") { role } }");
-    assert_eq!(
-        refused(&app, json!({ "query": arguments })).await,
-        ["QUERY_TOO_COMPLEX"]
-    );
+    assert_eq!(refused_query(&app, &arguments).await, ["QUERY_TOO_COMPLEX"]);
     // A wide document within the budget is answered.
     let data = app
         .as_board("TW", "analyst")
@@ -167,10 +166,7 @@ async fn long_comments_and_strings_are_refused_before_they_are_parsed() {
         fill("{ __type(name: \"", "x", "\") { name } }"),
         fill("{ __type(name: ", "1", ") { name } }"),
     ] {
-        assert_eq!(
-            refused(&app, json!({ "query": long })).await,
-            ["QUERY_TOO_COMPLEX"]
-        );
+        assert_eq!(refused_query(&app, &long).await, ["QUERY_TOO_COMPLEX"]);
     }
     // The same value as a variable passes the document's budgets and meets the input bounds
     // (a string is at most 2,000 characters: `oversized.rs`).
@@ -197,10 +193,7 @@ async fn deep_documents_are_refused_before_they_are_parsed() {
         fill("", "{ a ", ""),
         fill("query ($v: ", "[", "Int]) { viewer { role } }"),
     ] {
-        assert_eq!(
-            refused(&app, json!({ "query": deep })).await,
-            ["QUERY_TOO_DEEP"]
-        );
+        assert_eq!(refused_query(&app, &deep).await, ["QUERY_TOO_DEEP"]);
     }
     still_serving(&app).await;
 }
@@ -222,10 +215,7 @@ async fn nested_values_in_arguments_and_variables_are_refused() {
         "}".repeat(n)
     );
     for query in [lists, objects] {
-        assert_eq!(
-            refused(&app, json!({ "query": query })).await,
-            ["QUERY_TOO_DEEP"]
-        );
+        assert_eq!(refused_query(&app, &query).await, ["QUERY_TOO_DEEP"]);
     }
     // In variables, JSON itself stops at 128 levels: the body is not a GraphQL request.
     let body = format!(
@@ -276,7 +266,7 @@ async fn many_operations_and_many_directives_are_bounded() {
     );
     let directives = fill("{ viewer ", "@include(if: true) ", "{ role } }");
     assert_eq!(
-        refused(&app, json!({ "query": directives })).await,
+        refused_query(&app, &directives).await,
         ["QUERY_TOO_COMPLEX"]
     );
     // Three hundred operations within the budget: the one named runs.

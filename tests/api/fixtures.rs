@@ -13,9 +13,12 @@ use cadre_health::domain::{
     CadreClass, CadreStatus, Cohort, ExamKind, Gender, ManagementTier, ReferralStatus,
     ReferralUrgency, fold_name,
 };
+use cadre_health::records::exams::ExamValues;
+use cadre_health::scope::TenantRow;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Iterable,
+    PrimaryKeyTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -34,42 +37,30 @@ pub struct Records {
     pub audit: Uuid,
 }
 
-/// The tenant keys a row is filed under: those of its board.
-#[derive(Debug, Clone)]
-pub struct Owner {
-    pub board: String,
-    pub province: Option<String>,
-    pub district: Option<String>,
+/// The tenant keys a row is filed under: those of its board, as the API files them.
+pub use cadre_health::scope::TenantKeys as Owner;
+
+/// The keys of board `code`.
+pub async fn board_keys(db: &DatabaseConnection, code: &str) -> Owner {
+    Owner::of_board(&find::<board::Entity>(db, code).await)
 }
 
-impl Owner {
-    /// The keys of board `code`.
-    pub async fn of_board(db: &DatabaseConnection, code: &str) -> Owner {
-        let b = board::Entity::find_by_id(code)
-            .one(db)
-            .await
-            .expect("query")
-            .expect("board exists");
-        Owner {
-            board: b.code,
-            province: b.province_code,
-            district: b.district_code,
-        }
-    }
+/// The keys of cadre `id`'s current board: those of the cadre's records.
+pub async fn cadre_keys(db: &DatabaseConnection, id: Uuid) -> Owner {
+    find::<cadre::Entity>(db, id).await.keys()
+}
 
-    /// The keys of cadre `id`'s current board: those of the cadre's records.
-    pub async fn of_cadre(db: &DatabaseConnection, id: Uuid) -> Owner {
-        let c = cadre::Entity::find_by_id(id)
-            .one(db)
-            .await
-            .expect("query")
-            .expect("cadre exists");
-        Owner {
-            board: c.board_code,
-            province: c.province_code,
-            district: c.district_code,
-        }
-    }
+/// Row `id` of entity `E`, which must exist.
+async fn find<E: EntityTrait>(
+    db: &DatabaseConnection,
+    id: impl Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType> + std::fmt::Display,
+) -> E::Model {
+    let what = format!("{} {id}", E::default().table_name());
+    E::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap_or_else(|e| panic!("read {what}: {e}"))
+        .unwrap_or_else(|| panic!("{what} exists"))
 }
 
 pub fn day(s: &str) -> NaiveDate {
@@ -115,44 +106,26 @@ macro_rules! insert_row {
 pub(crate) use insert_row;
 
 /// A periodic exam of `cadre` on `on` with nothing measured, classed or concluded, outside any
-/// campaign: the base the exam fixtures fill in.
+/// campaign (the API's own blank exam, [`ExamValues::blank`]): the base the exam fixtures fill in.
 pub fn blank_exam(
     owner: &Owner,
     cadre: Uuid,
     on: NaiveDate,
     at: DateTime<Utc>,
 ) -> health_exam::Model {
+    let blank = ExamValues::blank(ExamKind::Periodic).values_mut().clone();
     tenant_row!(health_exam, owner, at, {
         id: Uuid::now_v7(),
         cadre_id: cadre,
-        campaign_id: None,
         examined_on: on,
-        facility: None,
-        kind: ExamKind::Periodic,
-        height_cm: None,
-        weight_kg: None,
-        bmi: None,
-        systolic_mmhg: None,
-        diastolic_mmhg: None,
-        pulse_bpm: None,
-        glucose_mmol_l: None,
-        hba1c_percent: None,
-        cholesterol_mmol_l: None,
-        triglycerides_mmol_l: None,
-        creatinine_umol_l: None,
-        diagnoses: String::new(),
-        cadre_class: None,
-        general_class: None,
-        conclusion: None,
-        physician: None,
-    })
+    }, ..blank)
 }
 
 impl TestApp {
     /// Adds a cadre on `board` directly in the database.
     pub async fn add_cadre(&self, board: &str, full_name: &str) -> Uuid {
         let id = Uuid::now_v7();
-        insert_row!(&self.db, cadre, Owner::of_board(&self.db, board).await, Utc::now(), {
+        insert_row!(&self.db, cadre, board_keys(&self.db, board).await, Utc::now(), {
             id,
             full_name: full_name.to_owned(),
             name_folded: fold_name(full_name),
@@ -171,7 +144,7 @@ impl TestApp {
 
     /// Adds a periodic exam of `cadre` on `date` with `class`.
     pub async fn add_exam(&self, cadre_id: Uuid, date: &str, class: CadreClass) -> Uuid {
-        let owner = Owner::of_cadre(&self.db, cadre_id).await;
+        let owner = cadre_keys(&self.db, cadre_id).await;
         let exam = health_exam::Model {
             height_cm: Some(165.0),
             weight_kg: Some(60.0),
@@ -198,7 +171,7 @@ impl TestApp {
 /// One condition (`icd`), one visit with one prescription, one referral, one consultation,
 /// one vaccination and one audit event on `cadre_id`.
 pub async fn add_records(app: &TestApp, cadre_id: Uuid, icd: &str) -> Records {
-    let o = Owner::of_cadre(&app.db, cadre_id).await;
+    let o = cadre_keys(&app.db, cadre_id).await;
     let now = Utc::now();
     let ids: Vec<Uuid> = (0..7).map(|_| Uuid::now_v7()).collect();
     insert_row!(&app.db, chronic_condition, o, now, {
@@ -278,7 +251,7 @@ pub async fn add_records(app: &TestApp, cadre_id: Uuid, icd: &str) -> Records {
 /// A campaign of `board` for `year` and `round`.
 pub async fn add_campaign(app: &TestApp, board: &str, year: i32, round: i16) -> Uuid {
     let month = if round == 1 { 3 } else { 9 };
-    insert_row!(&app.db, exam_campaign, Owner::of_board(&app.db, board).await, Utc::now(), {
+    insert_row!(&app.db, exam_campaign, board_keys(&app.db, board).await, Utc::now(), {
         id: Uuid::now_v7(),
         name: format!("Khám định kỳ đợt {round} năm {year}"),
         year,
@@ -292,64 +265,37 @@ pub async fn add_campaign(app: &TestApp, board: &str, year: i32, round: i16) -> 
 
 /// Puts exam `exam` into campaign `campaign`.
 pub async fn put_in_campaign(app: &TestApp, exam: Uuid, campaign: Uuid) {
-    let mut e = health_exam::Entity::find_by_id(exam)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("exam exists")
-        .into_active_model();
-    e.campaign_id = sea_orm::ActiveValue::Set(Some(campaign));
-    e.update(&app.db).await.expect("update exam");
+    edit_row::<health_exam::Entity>(app, exam, |e| e.campaign_id = Some(campaign)).await;
 }
 
 /// Changes a cadre's row directly.
 pub async fn edit_cadre(app: &TestApp, id: Uuid, edit: impl FnOnce(&mut cadre::Model)) {
-    let mut row = cadre::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("cadre exists");
-    edit(&mut row);
-    let mut active = row.into_active_model();
-    for col in [
-        cadre::Column::Gender,
-        cadre::Column::BirthDate,
-        cadre::Column::Status,
-        cadre::Column::ManagementTier,
-    ] {
-        active.reset(col);
-    }
-    active.update(&app.db).await.expect("update cadre");
+    edit_row::<cadre::Entity>(app, id, edit).await;
 }
 
 /// Changes an exam's row directly.
 pub async fn edit_exam(app: &TestApp, id: Uuid, edit: impl FnOnce(&mut health_exam::Model)) {
-    let mut row = health_exam::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("exam exists");
-    edit(&mut row);
-    let mut active = row.into_active_model();
-    for col in [
-        health_exam::Column::Kind,
-        health_exam::Column::GeneralClass,
-        health_exam::Column::CadreClass,
-        health_exam::Column::CampaignId,
-    ] {
-        active.reset(col);
-    }
-    active.update(&app.db).await.expect("update exam");
+    edit_row::<health_exam::Entity>(app, id, edit).await;
 }
 
 /// Resolves a chronic condition on a day.
 pub async fn resolve_condition(app: &TestApp, id: Uuid, on: &str) {
-    let mut c = chronic_condition::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("condition exists")
-        .into_active_model();
-    c.resolved_on = sea_orm::ActiveValue::Set(Some(day(on)));
-    c.update(&app.db).await.expect("update condition");
+    edit_row::<chronic_condition::Entity>(app, id, |c| c.resolved_on = Some(day(on))).await;
+}
+
+/// Changes row `id` of entity `E` directly: every column is written back, edited or not.
+async fn edit_row<E>(app: &TestApp, id: Uuid, edit: impl FnOnce(&mut E::Model))
+where
+    E: EntityTrait,
+    E::Model: IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: Send,
+    Uuid: Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+{
+    let mut row = find::<E>(&app.db, id).await;
+    edit(&mut row);
+    let mut active = row.into_active_model();
+    for column in E::Column::iter() {
+        active.reset(column);
+    }
+    active.update(&app.db).await.expect("update the row");
 }

@@ -5,6 +5,8 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use cadre_health::config::Config;
+
 use crate::helpers::{TestApp, error_codes};
 
 /// 11 fields deep: cadres > edges > node > exams > edges > node > cadre > board > parent >
@@ -12,6 +14,14 @@ use crate::helpers::{TestApp, error_codes};
 const ELEVEN_DEEP: &str = "{ cadres { edges { node { exams { edges { node { cadre { board { parent { parent { code } } } } } } } } } } }";
 /// 10 deep: the same without the last `parent`.
 const TEN_DEEP: &str = "{ cadres { edges { node { exams { edges { node { cadre { board { parent { code } } } } } } } } } }";
+
+/// Asserts that `query`, well under the default limits, is refused with `code` once `configure`
+/// has lowered its limit: every limit is a setting.
+async fn refused_once_configured(configure: impl FnOnce(&mut Config), query: &str, code: &str) {
+    let app = TestApp::spawn_with(configure).await;
+    let body = app.as_board("40", "analyst").query(query).await;
+    assert_eq!(error_codes(&body), [code], "configurable: {body}");
+}
 
 #[tokio::test]
 async fn depth_is_limited_but_introspection_tools_still_work() {
@@ -34,16 +44,8 @@ async fn depth_is_limited_but_introspection_tools_still_work() {
             .is_some_and(|t| t.len() > 20)
     );
 
-    let shallow = TestApp::spawn_custom(|c| c.max_depth = 3, |_| {}).await;
-    let body = shallow
-        .as_board("40", "clinician")
-        .query("{ cadres { edges { node { id } } } }")
-        .await;
-    assert_eq!(
-        error_codes(&body),
-        ["QUERY_TOO_DEEP"],
-        "configurable: {body}"
-    );
+    let shallow = "{ cadres { edges { node { id } } } }";
+    refused_once_configured(|c| c.max_depth = 3, shallow, "QUERY_TOO_DEEP").await;
 }
 
 #[tokio::test]
@@ -66,16 +68,8 @@ async fn complexity_weighs_each_connection_by_its_page_size() {
         .await;
     assert_eq!(error_codes(&body), ["QUERY_TOO_COMPLEX"], "{body}");
 
-    let tight = TestApp::spawn_custom(|c| c.max_complexity = 50, |_| {}).await;
-    let body = tight
-        .as_board("40", "clinician")
-        .query("{ cadres(first: 20) { edges { node { id fullName } } } }")
-        .await;
-    assert_eq!(
-        error_codes(&body),
-        ["QUERY_TOO_COMPLEX"],
-        "configurable: {body}"
-    );
+    let light = "{ cadres(first: 20) { edges { node { id fullName } } } }";
+    refused_once_configured(|c| c.max_complexity = 50, light, "QUERY_TOO_COMPLEX").await;
 }
 
 fn aliased(n: usize) -> String {
@@ -99,13 +93,7 @@ async fn aliases_are_limited_counting_fragments_where_they_are_spread() {
         .await;
     assert_eq!(error_codes(&body), ["TOO_MANY_ALIASES"], "{body}");
 
-    let few = TestApp::spawn_custom(|c| c.max_aliases = 2, |_| {}).await;
-    let body = few.as_board("40", "analyst").query(&aliased(3)).await;
-    assert_eq!(
-        error_codes(&body),
-        ["TOO_MANY_ALIASES"],
-        "configurable: {body}"
-    );
+    refused_once_configured(|c| c.max_aliases = 2, &aliased(3), "TOO_MANY_ALIASES").await;
 }
 
 #[tokio::test]

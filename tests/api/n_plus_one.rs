@@ -8,7 +8,7 @@ use cadre_health::domain::CadreClass;
 use serde_json::Value;
 
 use crate::fixtures::{add_campaign, add_records, put_in_campaign};
-use crate::helpers::{TestApp, nodes};
+use crate::helpers::{Client, TestApp, nodes};
 
 /// The statements a list of cadres with their board (and its parent), latest exam (and its
 /// campaign) and conditions (with `totalCount`) takes, whatever its length: the cadre count,
@@ -132,44 +132,45 @@ async fn nested_connections_page_per_cadre_through_the_batches() {
 
     // Walking one cadre's exams both ways meets each once.
     let id = cadres[2];
-    let mut forward = Vec::new();
-    let mut after = String::from("null");
-    loop {
-        let data = client
-            .data(&format!(
-                r#"{{ cadre(id: "{id}") {{ exams(first: 2, after: {after}) {{ pageInfo {{ hasNextPage endCursor }} edges {{ node {{ id }} }} }} }} }}"#
-            ))
-            .await;
-        let page = &data["cadre"]["exams"];
-        forward.extend(nodes(page, "id"));
-        if page["pageInfo"]["hasNextPage"] != true {
-            break;
-        }
-        after = format!(
-            "\"{}\"",
-            page["pageInfo"]["endCursor"].as_str().expect("cursor")
-        );
-    }
-    let mut backward = Vec::new();
-    let mut before = String::from("null");
-    loop {
-        let data = client
-            .data(&format!(
-                r#"{{ cadre(id: "{id}") {{ exams(last: 2, before: {before}) {{ pageInfo {{ hasPreviousPage startCursor }} edges {{ node {{ id }} }} }} }} }}"#
-            ))
-            .await;
-        let page = &data["cadre"]["exams"];
-        let mut got = nodes(page, "id");
-        got.extend(backward);
-        backward = got;
-        if page["pageInfo"]["hasPreviousPage"] != true {
-            break;
-        }
-        before = format!(
-            "\"{}\"",
-            page["pageInfo"]["startCursor"].as_str().expect("cursor")
-        );
-    }
+    let forward = walk_exams(&client, id, Walk::Forward).await;
+    let backward = walk_exams(&client, id, Walk::Backward).await;
     assert_eq!(forward.len(), 5);
     assert_eq!(forward, backward);
+}
+
+/// Which way [`walk_exams`] pages.
+#[derive(PartialEq)]
+enum Walk {
+    /// `first`, `after` the end cursor, while there is a next page.
+    Forward,
+    /// `last`, `before` the start cursor, while there is a previous page.
+    Backward,
+}
+
+/// The IDs of cadre `id`'s exams, in the list's order, met by paging through them two at a
+/// time, one way or the other.
+async fn walk_exams(client: &Client<'_>, id: impl std::fmt::Display, walk: Walk) -> Vec<String> {
+    let (size, from, more, cursor) = match walk {
+        Walk::Forward => ("first", "after", "hasNextPage", "endCursor"),
+        Walk::Backward => ("last", "before", "hasPreviousPage", "startCursor"),
+    };
+    let mut pages = Vec::new();
+    let mut at = String::from("null");
+    loop {
+        let data = client
+            .data(&format!(
+                r#"{{ cadre(id: "{id}") {{ exams({size}: 2, {from}: {at}) {{ pageInfo {{ {more} {cursor} }} edges {{ node {{ id }} }} }} }} }}"#
+            ))
+            .await;
+        let page = &data["cadre"]["exams"];
+        pages.push(nodes(page, "id"));
+        if page["pageInfo"][more] != true {
+            break;
+        }
+        at = format!("\"{}\"", page["pageInfo"][cursor].as_str().expect("cursor"));
+    }
+    if walk == Walk::Backward {
+        pages.reverse();
+    }
+    pages.concat()
 }

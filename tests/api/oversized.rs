@@ -182,30 +182,31 @@ async fn control_characters_are_bad_user_input_and_nothing_is_written() {
 async fn bounds_hold_in_fragments_defaults_and_lists() {
     let app = TestApp::spawn().await;
     let client = app.as_board("TW", "analyst");
-    let body = client
-        .query(
+    for (query, variables, field) in [
+        (
             "{ ...F ...F } fragment F on Query { cadres(filter: {boardCode: \"4\\u00070\"}) { totalCount } }",
-        )
-        .await;
-    assert_bad_user_input(&body, "boardCode");
-    let body = client
-        .query("{ ... on Query { statistics { vaccinationCoverage(vaccine: \"\\u0000\") { total { board { code } } } } } }")
-        .await;
-    assert_bad_user_input(&body, "vaccine");
-    let body = client
-        .query_with(
+            json!({}),
+            "boardCode",
+        ),
+        (
+            "{ ... on Query { statistics { vaccinationCoverage(vaccine: \"\\u0000\") { total { board { code } } } } } }",
+            json!({}),
+            "vaccine",
+        ),
+        (
             "query($s: String = \"a\\u0000\") { cadres(filter: {search: $s}) { totalCount } }",
             json!({}),
-        )
-        .await;
-    assert_bad_user_input(&body, "$s");
-    let body = client
-        .query_with(
+            "$s",
+        ),
+        (
             "query($c: String!) { statistics { conditionPrevalence(codes: [\"I10\", $c]) { total { cadres } } } }",
             json!({"c": "x".repeat(3_000)}),
-        )
-        .await;
-    assert_bad_user_input(&body, "codes[1]");
+            "codes[1]",
+        ),
+    ] {
+        let body = client.query_with(query, variables).await;
+        assert_bad_user_input(&body, field);
+    }
 }
 
 /// The schema as introspection tells it: every type by name.

@@ -9,7 +9,7 @@ use cadre_health::scope::registry::{TableKind, tenant_tables};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, Value};
 
 use crate::helpers::TestApp;
-use crate::writes::{create_cadre, ok, record_everything};
+use crate::writes::{cadre_with_everything, create_cadre, ok};
 
 /// Every column of every table, from the catalog of either database: (table, column, declared
 /// length of a text column).
@@ -109,23 +109,32 @@ async fn boards_of(app: &TestApp, table: &str, cadre: &str) -> BTreeMap<String, 
 async fn a_transfer_moves_every_table_the_registry_says_moves() {
     let app = TestApp::spawn().await;
     let clinician = app.as_board("412", "clinician");
-    let id = create_cadre(&clinician, "412", "Phan Đình Giót").await;
-    record_everything(&clinician, &id).await;
-    let moving: Vec<_> = tenant_tables()
+    let id = cadre_with_everything(&clinician, "412", "Phan Đình Giót").await;
+    let moving: Vec<&str> = tenant_tables()
         .into_iter()
         .filter(|t| t.moves_with_cadre())
+        .map(|t| t.name)
         .collect();
-    for table in &moving {
-        assert_eq!(
-            boards_of(&app, table.name, &id)
-                .await
-                .keys()
-                .collect::<Vec<_>>(),
-            ["412"],
-            "the fixture records a row of {} before the transfer",
-            table.name
-        );
-    }
+    // For each table that moves, the boards holding its rows of the cadre.
+    let holders = || async {
+        let mut holders = BTreeMap::new();
+        for table in &moving {
+            let boards = boards_of(&app, table, &id).await.into_keys().collect();
+            holders.insert(*table, boards);
+        }
+        holders
+    };
+    let all_on = |board: &str| {
+        moving
+            .iter()
+            .map(|table| (*table, vec![board.to_owned()]))
+            .collect::<BTreeMap<_, Vec<String>>>()
+    };
+    assert_eq!(
+        holders().await,
+        all_on("412"),
+        "the fixture records a row of every table that moves, before the transfer"
+    );
 
     ok(
         &app.as_board("40", "admin"),
@@ -135,17 +144,11 @@ async fn a_transfer_moves_every_table_the_registry_says_moves() {
     )
     .await;
 
-    for table in &moving {
-        assert_eq!(
-            boards_of(&app, table.name, &id)
-                .await
-                .keys()
-                .collect::<Vec<_>>(),
-            ["414"],
-            "every row of {} moved with the cadre",
-            table.name
-        );
-    }
+    assert_eq!(
+        holders().await,
+        all_on("414"),
+        "every row of every table that moves moved with the cadre"
+    );
 }
 
 #[tokio::test]

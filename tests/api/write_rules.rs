@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_codes};
 use crate::writes::{
-    ADD_CONDITION, CREATE_CADRE, MOVE_REFERRAL, RECORD_EXAM, UPDATE_CADRE, cadre_input, counts,
-    create_cadre, exam, ok, record_everything, record_exam, update_cadre,
+    ADD_CONDITION, CREATE_CADRE, MOVE_REFERRAL, RECORD_EXAM, UPDATE_CADRE, cadre_input,
+    cadre_with_everything, counts, create_cadre, exam, ok, record_exam, update_cadre,
 };
 
 const N: usize = 8;
@@ -143,10 +143,9 @@ async fn prescriptions_seen(app: &TestApp, viewer: &str) -> i64 {
 async fn a_transfer_moves_the_whole_record_and_loses_nothing() {
     let app = TestApp::spawn().await;
     let clinician = app.as_board("412", "clinician");
-    let id = create_cadre(&clinician, "412", "Phan Đình Giót").await;
-    record_everything(&clinician, &id).await;
-    let bystander = create_cadre(&clinician, "412", "Người Ở Lại").await;
-    record_everything(&clinician, &bystander).await;
+    let id = cadre_with_everything(&clinician, "412", "Phan Đình Giót").await;
+    // A bystander, whose records stay on 412.
+    cadre_with_everything(&clinician, "412", "Người Ở Lại").await;
 
     let before_rows = counts(&app).await;
     let before = record_counts(&app, "412", &id).await;
@@ -446,8 +445,7 @@ async fn audit_events_cannot_be_changed_or_deleted_by_the_application() {
 async fn writes_outside_the_scope_answer_not_found_and_change_nothing() {
     let app = TestApp::spawn().await;
     let vinh = app.as_board("412", "clinician");
-    let cadre = create_cadre(&vinh, "412", "Cadre Vinh").await;
-    record_everything(&vinh, &cadre).await;
+    let cadre = cadre_with_everything(&vinh, "412", "Cadre Vinh").await;
     let ids = |list: &'static str| {
         let app = &app;
         async move {

@@ -155,21 +155,61 @@ pub fn exam(cadre: &str) -> Value {
         "diagnoses": ["i10", "E11.9"], "cadreClass": "B1", "generalClass": "II" } })
 }
 
-/// One of every clinical record on `cadre`, through the API.
-pub async fn record_everything(client: &Client<'_>, cadre: &str) {
+/// Adds condition `icd` (diagnosed on 2020-01-15) to `cadre` through the API; the new
+/// condition.
+pub async fn add_condition(client: &Client<'_>, cadre: &str, icd: &str) -> Value {
+    let input = json!({"cadreId": cadre, "icdCode": icd, "diagnosedOn": "2020-01-15"});
     ok(
         client,
         ADD_CONDITION,
-        json!({"input": {"cadreId": cadre, "icdCode": "I10", "diagnosedOn": "2020-01-15"}}),
+        json!({ "input": input }),
         "addCondition",
     )
-    .await;
+    .await
+}
+
+/// Refers `cadre` urgently to Bạch Mai (on 2025-04-03) through the API; the new referral.
+pub async fn create_referral(client: &Client<'_>, cadre: &str) -> Value {
+    let input = json!({"cadreId": cadre, "referredOn": "2025-04-03",
+        "destination": "Bệnh viện Bạch Mai", "urgency": "URGENT"});
+    ok(
+        client,
+        CREATE_REFERRAL,
+        json!({ "input": input }),
+        "createReferral",
+    )
+    .await
+}
+
+/// The variables of [`RECORD_VACCINATION`] for dose `number` of a COVID-19 vaccine, given to
+/// `cadre` on `given_on`.
+pub fn covid_dose(cadre: &str, number: i32, given_on: &str) -> Value {
+    json!({"input": {"cadreId": cadre, "vaccine": "COVID-19", "doseNumber": number,
+        "givenOn": given_on}})
+}
+
+/// Records a vaccination ([`covid_dose`], say) through the API; the new vaccination.
+pub async fn record_vaccination(client: &Client<'_>, variables: Value) -> Value {
+    ok(client, RECORD_VACCINATION, variables, "recordVaccination").await
+}
+
+/// A cadre of `board` named `name`, created through the API with one of every clinical record
+/// ([`record_everything`]); its ID.
+pub async fn cadre_with_everything(client: &Client<'_>, board: &str, name: &str) -> String {
+    let id = create_cadre(client, board, name).await;
+    record_everything(client, &id).await;
+    id
+}
+
+/// One of every clinical record on `cadre`, through the API.
+pub async fn record_everything(client: &Client<'_>, cadre: &str) {
+    add_condition(client, cadre, "I10").await;
     record_exam(client, exam(cadre)).await;
     ok(client, RECORD_VISIT, json!({"input": {"cadreId": cadre, "visitedAt": "2025-04-02T08:30:00Z",
         "diagnoses": ["I10"], "prescriptions": [{"drug": "Amlodipin 5mg", "quantity": 30}, {"drug": "Metformin", "quantity": 60, "dosage": "2 viên/ngày"}]}}), "recordClinicVisit").await;
-    ok(client, CREATE_REFERRAL, json!({"input": {"cadreId": cadre, "referredOn": "2025-04-03", "destination": "Bệnh viện Bạch Mai", "urgency": "URGENT"}}), "createReferral").await;
+    create_referral(client, cadre).await;
     ok(client, RECORD_CONSULTATION, json!({"input": {"cadreId": cadre, "heldOn": "2025-04-05", "council": "Hội đồng chuyên môn"}}), "recordConsultation").await;
-    ok(client, RECORD_VACCINATION, json!({"input": {"cadreId": cadre, "vaccine": "COVID-19", "doseNumber": 1, "givenOn": "2021-08-01"}}), "recordVaccination").await;
+    record_vaccination(client, covid_dose(cadre, 1, "2021-08-01")).await;
 }
 
 fn violation_fields(body: &Value) -> Vec<String> {
@@ -260,13 +300,7 @@ async fn every_mutation_happy_path() {
     .await;
     assert_eq!(retired, json!({"status": "RETIRED", "version": 3}));
 
-    let condition = ok(
-        &clinician,
-        ADD_CONDITION,
-        json!({"input": {"cadreId": cadre, "icdCode": " e11.9 ", "diagnosedOn": "2020-01-15"}}),
-        "addCondition",
-    )
-    .await;
+    let condition = add_condition(&clinician, &cadre, " e11.9 ").await;
     assert_eq!(condition["icdCode"], "E11.9");
     assert_eq!(condition["active"], true);
     assert_eq!(condition["board"]["code"], "412");
@@ -329,7 +363,7 @@ async fn every_mutation_happy_path() {
     assert_eq!(visit["prescriptions"].as_array().map(Vec::len), Some(2));
     assert_eq!(visit["board"]["code"], "412");
 
-    let referral = ok(&clinician, CREATE_REFERRAL, json!({"input": {"cadreId": cadre, "referredOn": "2025-04-03", "destination": "Bệnh viện Bạch Mai", "urgency": "URGENT"}}), "createReferral").await;
+    let referral = create_referral(&clinician, &cadre).await;
     assert_eq!(referral["status"], "REQUESTED");
     let accepted = ok(
         &clinician,
@@ -362,7 +396,7 @@ async fn every_mutation_happy_path() {
 
     let consultation = ok(&clinician, RECORD_CONSULTATION, json!({"input": {"cadreId": cadre, "heldOn": "2025-04-05", "council": " Hội đồng chuyên môn "}}), "recordConsultation").await;
     assert_eq!(consultation["council"], "Hội đồng chuyên môn");
-    let vaccination = ok(&clinician, RECORD_VACCINATION, json!({"input": {"cadreId": cadre, "vaccine": "COVID-19", "doseNumber": 1, "givenOn": "2021-08-01"}}), "recordVaccination").await;
+    let vaccination = record_vaccination(&clinician, covid_dose(&cadre, 1, "2021-08-01")).await;
     assert_eq!(vaccination["doseNumber"], 1);
 
     // Everything is on the cadre's record, seen by the district's clinician.
@@ -417,7 +451,7 @@ async fn each_validation_rule_rejects_and_writes_nothing() {
     let app = TestApp::spawn().await;
     let clinician = app.as_board("40", "clinician");
     let cadre = create_cadre(&clinician, "40", "Lê Văn Cường").await;
-    let referral = ok(&clinician, CREATE_REFERRAL, json!({"input": {"cadreId": cadre, "referredOn": "2025-04-03", "destination": "Bệnh viện Bạch Mai", "urgency": "URGENT"}}), "createReferral").await;
+    let referral = create_referral(&clinician, &cadre).await;
     let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2))
         .date_naive()
         .to_string();
@@ -435,87 +469,56 @@ async fn each_validation_rule_rejects_and_writes_nothing() {
         edit(&mut input["exam"]);
         json!({ "input": input })
     };
-    let cases = vec![
-        Rejected {
+    // One field of a new cadre's input, or of an exam's values, set to a value its rule
+    // refuses: the error names that field.
+    let cadre_fields = [
+        ("fullName", json!("")),
+        ("fullName", json!("a".repeat(101))),
+        ("birthDate", json!("1919-12-31")),
+        ("birthDate", json!(seventeen)),
+        ("nationalId", json!("04016800123")),
+        ("nationalId", json!("04016800123x")),
+        ("insuranceNumber", json!("12345678901")),
+        ("status", json!("DECEASED")),
+    ];
+    let exam_fields = [
+        ("heightCm", json!(99.5)),
+        ("heightCm", json!(231)),
+        ("weightKg", json!(24.9)),
+        ("weightKg", json!(251)),
+        ("systolicMmhg", json!(281)),
+        ("systolicMmhg", json!(59)),
+        ("diastolicMmhg", json!(29)),
+        ("diastolicMmhg", json!(181)),
+        ("pulseBpm", json!(29)),
+        ("pulseBpm", json!(221)),
+        ("diagnoses", json!(["I10", "I1"])),
+        ("examinedOn", json!(tomorrow)),
+    ];
+    let one_field = cadre_fields
+        .into_iter()
+        .map(|(field, value)| Rejected {
             query: CREATE_CADRE,
-            variables: with_cadre(&|i| i["fullName"] = json!("")),
-            field: "fullName",
-        },
-        Rejected {
-            query: CREATE_CADRE,
-            variables: with_cadre(&|i| i["fullName"] = json!("a".repeat(101))),
-            field: "fullName",
-        },
-        Rejected {
-            query: CREATE_CADRE,
-            variables: with_cadre(&|i| i["birthDate"] = json!("1919-12-31")),
-            field: "birthDate",
-        },
-        Rejected {
-            query: CREATE_CADRE,
-            variables: with_cadre(&|i| i["birthDate"] = json!(seventeen)),
-            field: "birthDate",
-        },
-        Rejected {
-            query: CREATE_CADRE,
-            variables: with_cadre(&|i| i["nationalId"] = json!("04016800123")),
-            field: "nationalId",
-        },
-        Rejected {
-            query: CREATE_CADRE,
-            variables: with_cadre(&|i| i["nationalId"] = json!("04016800123x")),
-            field: "nationalId",
-        },
-        Rejected {
-            query: CREATE_CADRE,
-            variables: with_cadre(&|i| i["insuranceNumber"] = json!("12345678901")),
-            field: "insuranceNumber",
-        },
-        Rejected {
-            query: CREATE_CADRE,
-            variables: with_cadre(&|i| i["status"] = json!("DECEASED")),
+            variables: with_cadre(&|i| i[field] = value.clone()),
+            field,
+        })
+        .chain(exam_fields.into_iter().map(|(field, value)| Rejected {
+            query: RECORD_EXAM,
+            variables: with_exam(&|e| e[field] = value.clone()),
+            field,
+        }))
+        .chain(["I100", "10I", "I10."].map(|icd| Rejected {
+            query: ADD_CONDITION,
+            variables: json!({"input": {"cadreId": cadre, "icdCode": icd, "diagnosedOn": "2020-01-15"}}),
+            field: "icdCode",
+        }))
+        // A requested referral can neither skip to completed nor move to where it is.
+        .chain(["COMPLETED", "REQUESTED"].map(|status| Rejected {
+            query: MOVE_REFERRAL,
+            variables: json!({"id": referral["id"], "version": 1, "status": status}),
             field: "status",
-        },
-        Rejected {
-            query: RECORD_EXAM,
-            variables: with_exam(&|e| e["heightCm"] = json!(99.5)),
-            field: "heightCm",
-        },
-        Rejected {
-            query: RECORD_EXAM,
-            variables: with_exam(&|e| e["heightCm"] = json!(231)),
-            field: "heightCm",
-        },
-        Rejected {
-            query: RECORD_EXAM,
-            variables: with_exam(&|e| e["weightKg"] = json!(24.9)),
-            field: "weightKg",
-        },
-        Rejected {
-            query: RECORD_EXAM,
-            variables: with_exam(&|e| e["weightKg"] = json!(251)),
-            field: "weightKg",
-        },
-        Rejected {
-            query: RECORD_EXAM,
-            variables: with_exam(&|e| e["systolicMmhg"] = json!(281)),
-            field: "systolicMmhg",
-        },
-        Rejected {
-            query: RECORD_EXAM,
-            variables: with_exam(&|e| e["systolicMmhg"] = json!(59)),
-            field: "systolicMmhg",
-        },
-        Rejected {
-            query: RECORD_EXAM,
-            variables: with_exam(&|e| e["diastolicMmhg"] = json!(29)),
-            field: "diastolicMmhg",
-        },
-        Rejected {
-            query: RECORD_EXAM,
-            variables: with_exam(&|e| e["diastolicMmhg"] = json!(181)),
-            field: "diastolicMmhg",
-        },
+        }));
+    let cases = one_field.chain([
         Rejected {
             query: RECORD_EXAM,
             variables: with_exam(&|e| {
@@ -526,43 +529,8 @@ async fn each_validation_rule_rejects_and_writes_nothing() {
         },
         Rejected {
             query: RECORD_EXAM,
-            variables: with_exam(&|e| e["pulseBpm"] = json!(29)),
-            field: "pulseBpm",
-        },
-        Rejected {
-            query: RECORD_EXAM,
-            variables: with_exam(&|e| e["pulseBpm"] = json!(221)),
-            field: "pulseBpm",
-        },
-        Rejected {
-            query: RECORD_EXAM,
-            variables: with_exam(&|e| e["diagnoses"] = json!(["I10", "I1"])),
-            field: "diagnoses",
-        },
-        Rejected {
-            query: RECORD_EXAM,
-            variables: with_exam(&|e| e["examinedOn"] = json!(tomorrow)),
-            field: "examinedOn",
-        },
-        Rejected {
-            query: RECORD_EXAM,
             variables: with_exam(&|e| e["cadreClass"] = json!("E")),
             field: "",
-        },
-        Rejected {
-            query: ADD_CONDITION,
-            variables: json!({"input": {"cadreId": cadre, "icdCode": "I100", "diagnosedOn": "2020-01-15"}}),
-            field: "icdCode",
-        },
-        Rejected {
-            query: ADD_CONDITION,
-            variables: json!({"input": {"cadreId": cadre, "icdCode": "10I", "diagnosedOn": "2020-01-15"}}),
-            field: "icdCode",
-        },
-        Rejected {
-            query: ADD_CONDITION,
-            variables: json!({"input": {"cadreId": cadre, "icdCode": "I10.", "diagnosedOn": "2020-01-15"}}),
-            field: "icdCode",
         },
         Rejected {
             query: RECORD_VISIT,
@@ -578,18 +546,8 @@ async fn each_validation_rule_rejects_and_writes_nothing() {
         },
         Rejected {
             query: RECORD_VACCINATION,
-            variables: json!({"input": {"cadreId": cadre, "vaccine": "COVID-19", "doseNumber": 0, "givenOn": "2021-08-01"}}),
+            variables: covid_dose(&cadre, 0, "2021-08-01"),
             field: "doseNumber",
-        },
-        Rejected {
-            query: MOVE_REFERRAL,
-            variables: json!({"id": referral["id"], "version": 1, "status": "COMPLETED"}),
-            field: "status",
-        },
-        Rejected {
-            query: MOVE_REFERRAL,
-            variables: json!({"id": referral["id"], "version": 1, "status": "REQUESTED"}),
-            field: "status",
         },
         Rejected {
             query: "mutation($id: ID!) { changeCadreStatus(id: $id, version: 1, status: SERVING) { id } }",
@@ -601,7 +559,7 @@ async fn each_validation_rule_rejects_and_writes_nothing() {
             variables: json!({}),
             field: "",
         },
-    ];
+    ]);
     let before = writes(&app).await;
     for case in cases {
         let body = clinician
@@ -641,7 +599,8 @@ async fn analysts_write_nothing_and_only_admins_run_campaigns_and_transfers() {
             )
             .await;
         assert_eq!(error_codes(&body), ["FORBIDDEN"], "{body}");
-        let body = analyst.query_with(RECORD_VACCINATION, json!({"input": {"cadreId": cadre, "vaccine": "COVID-19", "doseNumber": 1, "givenOn": "2021-08-01"}})).await;
+        let dose = covid_dose(&cadre, 1, "2021-08-01");
+        let body = analyst.query_with(RECORD_VACCINATION, dose).await;
         assert_eq!(error_codes(&body), ["FORBIDDEN"], "{body}");
     }
     let clinician = app.as_board("40", "clinician");
@@ -697,14 +656,8 @@ async fn stale_versions_and_unique_clashes_are_conflicts_that_write_nothing() {
     let before_dose = counts(&app).await;
 
     // A dose number already recorded for the vaccine.
-    let dose = json!({"input": {"cadreId": id, "vaccine": "COVID-19", "doseNumber": 2, "givenOn": "2021-09-01"}});
-    ok(
-        &clinician,
-        RECORD_VACCINATION,
-        dose.clone(),
-        "recordVaccination",
-    )
-    .await;
+    let dose = covid_dose(id, 2, "2021-09-01");
+    record_vaccination(&clinician, dose.clone()).await;
     let after_dose = writes(&app).await;
     let body = clinician.query_with(RECORD_VACCINATION, dose).await;
     assert_eq!(error_codes(&body), ["CONFLICT"], "{body}");
@@ -837,15 +790,9 @@ async fn a_unique_violation_leaves_the_rest_of_the_request_its_own_answers() {
     let app = TestApp::spawn().await;
     let clinician = app.as_board("40", "clinician");
     let cadre = create_cadre(&clinician, "40", "Phạm Văn Liều").await;
-    let dose =
-        json!({"cadreId": cadre, "vaccine": "COVID-19", "doseNumber": 1, "givenOn": "2021-08-01"});
-    ok(
-        &clinician,
-        RECORD_VACCINATION,
-        json!({"input": dose}),
-        "recordVaccination",
-    )
-    .await;
+    let dose = covid_dose(&cadre, 1, "2021-08-01");
+    record_vaccination(&clinician, dose.clone()).await;
+    let dose = &dose["input"];
     let before = writes(&app).await;
     let body = clinician
         .query_with(

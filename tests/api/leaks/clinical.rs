@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use sea_orm::sea_query::Iden;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::Value;
 
@@ -13,6 +14,7 @@ use super::hunt::Hunt;
 use super::schema::{Schema, unwrap_type};
 use super::world::{World, tenant_columns};
 use crate::helpers::error_codes;
+use migrations::tenant::Tenant;
 
 impl Hunt {
     /// Every argument of every root field (statistics aside), and every field of every input
@@ -163,18 +165,12 @@ fn probes(schema: &Schema, world: &World) -> Vec<String> {
     out
 }
 
-/// Columns of the clinical tables that [`scramble`] leaves alone: identity, tenant keys, links
-/// and dates. Analysts see when cadres were examined and in which campaign (`lastExamOn`,
-/// `dueInCampaign`, exam coverage), so exam dates and campaigns must stay; the other records'
-/// dates stay with them (what was found then is scrambled).
-const KEPT: [&str; 16] = [
-    "id",
-    "board_code",
-    "province_code",
-    "district_code",
-    "version",
-    "created_at",
-    "updated_at",
+/// Columns of the clinical tables that [`scramble`] leaves alone: the columns every tenant table
+/// has (identity, tenant keys, bookkeeping: [`Tenant::ALL`]), then links and dates. Analysts see
+/// when cadres were examined and in which campaign (`lastExamOn`, `dueInCampaign`, exam
+/// coverage), so exam dates and campaigns must stay; the other records' dates stay with them
+/// (what was found then is scrambled).
+const KEPT: [&str; 9] = [
     "cadre_id",
     "visit_id",
     "campaign_id",
@@ -186,9 +182,92 @@ const KEPT: [&str; 16] = [
     "given_on",
 ];
 
-/// Every other column of every clinical table, with an expression (the same on SQLite and
-/// PostgreSQL) that changes each value and keeps it valid: whatever a filter could select by.
-const SCRAMBLE: [(&str, &str, &str); 37] = [
+/// Whether [`scramble`] leaves `column` alone.
+fn kept(column: &str) -> bool {
+    KEPT.contains(&column) || Tenant::ALL.iter().any(|c| c.to_string() == column)
+}
+
+/// How [`scramble`] changes every other column of every clinical table: with an expression (the
+/// same on SQLite and PostgreSQL) that changes each value and keeps it valid, whatever a filter
+/// could select by. `(table, column, expression)`.
+fn scrambles() -> Vec<(&'static str, &'static str, String)> {
+    let mut all = vec![];
+    for (table, columns) in APPENDED {
+        all.extend(columns.iter().map(|c| (table, *c, format!("{c} || 'x'"))));
+    }
+    for (table, columns) in INCREMENTED {
+        all.extend(columns.iter().map(|c| (table, *c, format!("{c} + 1"))));
+    }
+    for (table, column, values) in CYCLED {
+        let next = values.iter().zip(values.iter().skip(1));
+        let whens: Vec<String> = next
+            .map(|(v, n)| format!("WHEN '{v}' THEN '{n}'"))
+            .collect();
+        let first = values[0];
+        let expression = format!("CASE {column} {} ELSE '{first}' END", whens.join(" "));
+        all.push((table, column, expression));
+    }
+    all.extend(REWRITTEN.map(|(table, column, e)| (table, column, e.to_owned())));
+    all
+}
+
+/// Text columns of the clinical tables, scrambled by appending a letter (injective, so a
+/// cadre's doses of a vaccine stay unique).
+const APPENDED: [(&str, &[&str]); 7] = [
+    ("chronic_conditions", &["note"]),
+    ("health_exams", &["facility", "conclusion", "physician"]),
+    ("clinic_visits", &["complaint", "physician"]),
+    ("prescriptions", &["drug", "dosage"]),
+    ("referrals", &["destination", "reason"]),
+    ("consultations", &["council", "participants", "conclusion"]),
+    ("vaccinations", &["vaccine", "lot"]),
+];
+
+/// Numeric columns of the clinical tables, scrambled by adding one.
+const INCREMENTED: [(&str, &[&str]); 2] = [
+    (
+        "health_exams",
+        &[
+            "height_cm",
+            "weight_kg",
+            "bmi",
+            "systolic_mmhg",
+            "diastolic_mmhg",
+            "pulse_bpm",
+            "glucose_mmol_l",
+            "hba1c_percent",
+            "cholesterol_mmol_l",
+            "triglycerides_mmol_l",
+            "creatinine_umol_l",
+        ],
+    ),
+    ("prescriptions", &["quantity"]),
+];
+
+/// Columns of the clinical tables that take one of a few values, scrambled by moving each value
+/// to the next one in the list (the last one, and null, to the first).
+const CYCLED: [(&str, &str, &[&str]); 5] = [
+    (
+        "health_exams",
+        "kind",
+        &["PERIODIC", "ROUTINE", "SPECIALIST"],
+    ),
+    ("health_exams", "cadre_class", &["A", "B1", "B2", "C", "D"]),
+    (
+        "health_exams",
+        "general_class",
+        &["I", "II", "III", "IV", "V"],
+    ),
+    ("referrals", "urgency", &["ROUTINE", "URGENT", "EMERGENCY"]),
+    (
+        "referrals",
+        "status",
+        &["REQUESTED", "ACCEPTED", "COMPLETED", "CANCELLED"],
+    ),
+];
+
+/// The clinical columns scrambled each in a way of its own.
+const REWRITTEN: [(&str, &str, &str); 5] = [
     (
         "chronic_conditions",
         "icd_code",
@@ -199,86 +278,27 @@ const SCRAMBLE: [(&str, &str, &str); 37] = [
         "resolved_on",
         "CASE WHEN resolved_on IS NULL THEN diagnosed_on ELSE NULL END",
     ),
-    ("chronic_conditions", "note", "note || 'x'"),
-    ("health_exams", "facility", "facility || 'x'"),
-    (
-        "health_exams",
-        "kind",
-        "CASE kind WHEN 'PERIODIC' THEN 'ROUTINE' WHEN 'ROUTINE' THEN 'SPECIALIST' ELSE 'PERIODIC' END",
-    ),
-    ("health_exams", "height_cm", "height_cm + 1"),
-    ("health_exams", "weight_kg", "weight_kg + 1"),
-    ("health_exams", "bmi", "bmi + 1"),
-    ("health_exams", "systolic_mmhg", "systolic_mmhg + 1"),
-    ("health_exams", "diastolic_mmhg", "diastolic_mmhg + 1"),
-    ("health_exams", "pulse_bpm", "pulse_bpm + 1"),
-    ("health_exams", "glucose_mmol_l", "glucose_mmol_l + 1"),
-    ("health_exams", "hba1c_percent", "hba1c_percent + 1"),
-    (
-        "health_exams",
-        "cholesterol_mmol_l",
-        "cholesterol_mmol_l + 1",
-    ),
-    (
-        "health_exams",
-        "triglycerides_mmol_l",
-        "triglycerides_mmol_l + 1",
-    ),
-    ("health_exams", "creatinine_umol_l", "creatinine_umol_l + 1"),
     (
         "health_exams",
         "diagnoses",
         "CASE WHEN diagnoses = '' THEN 'Z00' ELSE '' END",
     ),
-    (
-        "health_exams",
-        "cadre_class",
-        "CASE cadre_class WHEN 'A' THEN 'D' WHEN 'B1' THEN 'A' WHEN 'B2' THEN 'B1' WHEN 'C' THEN 'B2' WHEN 'D' THEN 'C' ELSE 'A' END",
-    ),
-    (
-        "health_exams",
-        "general_class",
-        "CASE general_class WHEN 'I' THEN 'V' WHEN 'II' THEN 'I' WHEN 'III' THEN 'II' WHEN 'IV' THEN 'III' WHEN 'V' THEN 'IV' ELSE 'I' END",
-    ),
-    ("health_exams", "conclusion", "conclusion || 'x'"),
-    ("health_exams", "physician", "physician || 'x'"),
-    ("clinic_visits", "complaint", "complaint || 'x'"),
     (
         "clinic_visits",
         "diagnoses",
         "CASE WHEN diagnoses = '' THEN 'Z00' ELSE '' END",
     ),
-    ("clinic_visits", "physician", "physician || 'x'"),
-    ("prescriptions", "drug", "drug || 'x'"),
-    ("prescriptions", "quantity", "quantity + 1"),
-    ("prescriptions", "dosage", "dosage || 'x'"),
-    ("referrals", "destination", "destination || 'x'"),
-    ("referrals", "reason", "reason || 'x'"),
-    (
-        "referrals",
-        "urgency",
-        "CASE urgency WHEN 'ROUTINE' THEN 'URGENT' WHEN 'URGENT' THEN 'EMERGENCY' ELSE 'ROUTINE' END",
-    ),
-    (
-        "referrals",
-        "status",
-        "CASE status WHEN 'REQUESTED' THEN 'ACCEPTED' WHEN 'ACCEPTED' THEN 'COMPLETED' WHEN 'COMPLETED' THEN 'CANCELLED' ELSE 'REQUESTED' END",
-    ),
-    ("consultations", "council", "council || 'x'"),
-    ("consultations", "participants", "participants || 'x'"),
-    ("consultations", "conclusion", "conclusion || 'x'"),
-    // Injective, so a cadre's doses stay unique.
-    ("vaccinations", "vaccine", "vaccine || 'x'"),
+    // A cadre's doses stay unique.
     ("vaccinations", "dose_number", "11 - dose_number"),
-    ("vaccinations", "lot", "lot || 'x'"),
 ];
 
-/// Changes every clinical value in the database ([`SCRAMBLE`]), after checking against the
+/// Changes every clinical value in the database ([`scrambles`]), after checking against the
 /// catalog that every column of every clinical table (a table with a `cadre_id`, but the
 /// directory, the enrolments and the audit trail) is either scrambled or [`KEPT`].
 async fn scramble(db: &DatabaseConnection) {
+    let scrambles = scrambles();
     let mut by_table: HashMap<&str, Vec<String>> = HashMap::new();
-    for (table, column, expression) in SCRAMBLE {
+    for (table, column, expression) in &scrambles {
         by_table
             .entry(table)
             .or_default()
@@ -291,10 +311,10 @@ async fn scramble(db: &DatabaseConnection) {
             continue;
         }
         for column in &columns {
-            let scrambled = SCRAMBLE.iter().any(|(t, c, _)| *t == table && c == column);
+            let scrambled = scrambles.iter().any(|(t, c, _)| *t == table && c == column);
             assert!(
-                KEPT.contains(&column.as_str()) || scrambled,
-                "{table}.{column} is neither scrambled nor kept: add it to SCRAMBLE in leaks/clinical.rs"
+                kept(column) || scrambled,
+                "{table}.{column} is neither scrambled nor kept: add it to scrambles() in leaks/clinical.rs"
             );
         }
         let sets = by_table.remove(table.as_str()).unwrap_or_default();

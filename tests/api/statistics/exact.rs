@@ -440,32 +440,44 @@ async fn clinic_activity_buckets_by_day_in_vietnam_with_zeros() {
     );
     others_are(&s, &["TW", "40", "01"], &with(&[]));
 
-    // ISO weeks across New Year: the week of 29 December 2025 is week 1 of 2026.
-    let field = r#"clinicActivity(from: "2025-12-28", to: "2026-01-04", interval: WEEK)"#;
-    let s = stat(&app, "40", field, "", ACTIVITY).await;
-    assert_eq!(
-        row(&s, "40"),
-        series(&[("2025-12-22", [0, 0, 0]), ("2025-12-29", [2, 3, 1])])
-    );
-    assert_eq!(
-        row(&s, "412"),
-        series(&[("2025-12-22", [1, 0, 0]), ("2025-12-29", [0, 0, 0])])
-    );
-    assert_eq!(
-        total(&s),
-        series(&[("2025-12-22", [1, 0, 0]), ("2025-12-29", [2, 3, 1])])
-    );
-
-    let field = r#"clinicActivity(from: "2025-12-01", to: "2026-01-31", interval: MONTH)"#;
-    let s = stat(&app, "TW", field, "", ACTIVITY).await;
-    assert_eq!(
-        row(&s, "40"),
-        series(&[("2025-12-01", [2, 2, 1]), ("2026-01-01", [1, 1, 0])])
-    );
-    assert_eq!(
-        row(&s, "TW"),
-        series(&[("2025-12-01", [0, 0, 0]), ("2026-01-01", [1, 1, 0])])
-    );
+    // ISO weeks across New Year: the week of 29 December 2025 is week 1 of 2026; then months.
+    // Each case: viewer, field, the two buckets' starts, and each board's (or the total's)
+    // two buckets.
+    let weeks = r#"clinicActivity(from: "2025-12-28", to: "2026-01-04", interval: WEEK)"#;
+    let months = r#"clinicActivity(from: "2025-12-01", to: "2026-01-31", interval: MONTH)"#;
+    let cases = [
+        (
+            "40",
+            weeks,
+            ["2025-12-22", "2025-12-29"],
+            vec![
+                ("40", [[0, 0, 0], [2, 3, 1]]),
+                ("412", [[1, 0, 0], [0, 0, 0]]),
+                ("total", [[1, 0, 0], [2, 3, 1]]),
+            ],
+        ),
+        (
+            "TW",
+            months,
+            ["2025-12-01", "2026-01-01"],
+            vec![
+                ("40", [[2, 2, 1], [1, 1, 0]]),
+                ("TW", [[0, 0, 0], [1, 1, 0]]),
+            ],
+        ),
+    ];
+    for (viewer, field, [start, next], expected) in cases {
+        let s = stat(&app, viewer, field, "", ACTIVITY).await;
+        for (code, [first, second]) in expected {
+            let got = if code == "total" {
+                total(&s)
+            } else {
+                row(&s, code)
+            };
+            let want = series(&[(start, first), (next, second)]);
+            assert_eq!(got, want, "{field} as {viewer}: {code}");
+        }
+    }
 
     let bad = app
         .as_board("TW", "analyst")

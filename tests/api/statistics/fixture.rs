@@ -14,7 +14,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 pub use crate::fixtures::day;
-use crate::fixtures::{Owner, blank_exam, insert, insert_row};
+use crate::fixtures::{Owner, blank_exam, board_keys, cadre_keys, insert, insert_row};
 
 pub struct Fixture<'a> {
     pub db: &'a DatabaseConnection,
@@ -22,11 +22,11 @@ pub struct Fixture<'a> {
 
 impl Fixture<'_> {
     async fn board(&self, code: &str) -> Owner {
-        Owner::of_board(self.db, code).await
+        board_keys(self.db, code).await
     }
 
     async fn cadres_board(&self, id: Uuid) -> Owner {
-        Owner::of_cadre(self.db, id).await
+        cadre_keys(self.db, id).await
     }
 
     pub async fn cadre(

@@ -208,6 +208,26 @@ pub fn datetime_key(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
+/// A column type a list sorts on (dates, instants): its [`KeyKind`], and its text in a cursor.
+pub trait KeyText {
+    const KIND: KeyKind;
+    fn key_text(&self) -> String;
+}
+
+impl KeyText for NaiveDate {
+    const KIND: KeyKind = KeyKind::Date;
+    fn key_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl KeyText for DateTime<Utc> {
+    const KIND: KeyKind = KeyKind::DateTime;
+    fn key_text(&self) -> String {
+        datetime_key(self)
+    }
+}
+
 /// One column of a stable order; the last column of every ordering is the unique `id`.
 pub struct SortKey<C> {
     pub col: C,

@@ -96,6 +96,26 @@ async fn cadre(db: &ScopedDb, id: Uuid) -> AppResult<cadre::Model> {
     find::<cadre::Entity>(db, id).await
 }
 
+/// Adds to the record of cadre `cadre` (in scope, or `NOT_FOUND`) the row `row` makes of them
+/// (with [`on_cadre!`], under the cadre's tenant keys). The audit event notes `action` and names
+/// `cadreId` and each of `fields` whose flag is set; a uniqueness clash is `CONFLICT` with
+/// the message `clash`.
+async fn add_to_cadre<E: Written>(
+    writer: &Writer<'_>,
+    cadre: Uuid,
+    action: &str,
+    fields: &[(&'static str, bool)],
+    clash: &str,
+    row: impl FnOnce(&cadre::Model) -> E::Model,
+) -> AppResult<E::Model> {
+    let cadre = self::cadre(writer.db(), cadre).await?;
+    let mut named_fields = vec!["cadreId"];
+    named_fields.extend(named(fields));
+    writer
+        .insert::<E>(row(&cadre), action, &named_fields, clash)
+        .await
+}
+
 /// The board with `code` when it lies in `scope`: the one answer to "is this board mine?".
 /// An unknown code and a board outside the scope are both `NOT_FOUND`, with the same message,
 /// so nobody can probe the tree.

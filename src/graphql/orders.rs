@@ -25,20 +25,13 @@ macro_rules! newest_first {
         $(#[doc = $doc])*
         impl Listed for $module::Entity {
             fn order() -> Ordering<Self> {
-                let key = SortKey {
-                    col: $module::Column::$col,
-                    kind: kind_of(|r: &$module::Model| &r.$field),
-                    descending: true,
-                };
-                let id = SortKey {
-                    col: $module::Column::Id,
-                    kind: KeyKind::Uuid,
-                    descending: true,
-                };
-                Ordering {
-                    keys: vec![key, id],
-                    key_of: |r| vec![r.$field.key_text(), r.id.to_string()],
-                }
+                Ordering::<Self>::then_id(
+                    $module::Column::$col,
+                    kind_of(|r: &$module::Model| &r.$field),
+                    $module::Column::Id,
+                    true,
+                    |r| vec![r.$field.key_text(), r.id.to_string()],
+                )
             }
         }
     )+};

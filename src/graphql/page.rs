@@ -242,6 +242,30 @@ pub struct Ordering<E: EntityTrait> {
 }
 
 impl<E: EntityTrait> Ordering<E> {
+    /// By `col` (of `kind`), then by the ID column `id`, which makes the order total; both
+    /// descending or both ascending.
+    pub fn then_id(
+        col: E::Column,
+        kind: KeyKind,
+        id: E::Column,
+        descending: bool,
+        key_of: fn(&E::Model) -> Vec<String>,
+    ) -> Self {
+        let keys = vec![
+            SortKey {
+                col,
+                kind,
+                descending,
+            },
+            SortKey {
+                col: id,
+                kind: KeyKind::Uuid,
+                descending,
+            },
+        ];
+        Ordering { keys, key_of }
+    }
+
     /// Rows strictly after the key `parts` in this order (before it when `backward`):
     /// `k1 > v1 OR (k1 = v1 AND k2 > v2) ...`, which the ordering's index serves.
     pub fn beyond(&self, parts: &[String], backward: bool) -> Option<Condition> {

@@ -13,9 +13,7 @@ use crate::error::{AppError, AppResult};
 
 use crate::scope::TenantRow;
 
-use super::{
-    Status, WithStatus, Writer, actions, add_to_cadre, find_current, named, new_row, on_cadre,
-};
+use super::{Status, WithStatus, Writer, actions, add_to_cadre, edited, named, new_row, on_cadre};
 
 impl Status for ReferralStatus {
     const ROW: &'static str = "referral";
@@ -31,10 +29,6 @@ impl Status for ReferralStatus {
                 | (Requested, Cancelled)
                 | (Accepted, Cancelled)
         )
-    }
-
-    fn as_str(self) -> &'static str {
-        ReferralStatus::as_str(self)
     }
 }
 
@@ -130,28 +124,27 @@ pub async fn resolve_condition(
     version: i32,
     on: NaiveDate,
 ) -> AppResult<chronic_condition::Model> {
-    let mut row = find_current::<chronic_condition::Entity>(writer.db(), id, version).await?;
-    if row.resolved_on.is_some() {
-        return Err(AppError::bad_input(
-            "id",
-            "id: the condition is already resolved",
-        ));
-    }
-    if on < row.diagnosed_on {
-        return Err(AppError::bad_input(
-            "resolvedOn",
-            "resolvedOn: must not be before the diagnosis",
-        ));
-    }
-    row.resolved_on = Some(on);
+    let resolve = |row: &mut chronic_condition::Model| {
+        if row.resolved_on.is_some() {
+            return Err(AppError::bad_input(
+                "id",
+                "id: the condition is already resolved",
+            ));
+        }
+        if on < row.diagnosed_on {
+            return Err(AppError::bad_input(
+                "resolvedOn",
+                "resolvedOn: must not be before the diagnosis",
+            ));
+        }
+        row.resolved_on = Some(on);
+        Ok(())
+    };
+    let (row, fields) =
+        edited::<chronic_condition::Entity>(writer.db(), id, version, &[], resolve).await?;
+    let action = actions::RESOLVE_CONDITION;
     writer
-        .update::<chronic_condition::Entity>(
-            row,
-            version,
-            actions::RESOLVE_CONDITION,
-            &["resolvedOn"],
-            "",
-        )
+        .update::<chronic_condition::Entity>(row, version, action, &fields, "")
         .await
 }
 

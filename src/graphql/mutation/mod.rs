@@ -28,8 +28,7 @@ use crate::domain::valid::Violations;
 use crate::error::{AppError, AppResult};
 use crate::graphql::types::parse_id;
 use crate::graphql::{RequestData, request};
-use crate::records::{self as domain_records, Admin, WithStatus, Writer};
-use crate::scope::{TenantColumn, Written};
+use crate::records::{self as domain_records, Admin, StatusTable, WithStatus, Writer};
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
@@ -92,17 +91,12 @@ where
 }
 
 /// Moves the status of the row of `E` with `id` by the rules of its status.
-async fn change_status<E>(
+async fn change_status<E: StatusTable>(
     ctx: &Context<'_>,
     id: &ID,
     version: i32,
     to: <E::Model as WithStatus>::Status,
-) -> AppResult<E::Model>
-where
-    E: Written,
-    E::Column: From<TenantColumn>,
-    E::Model: WithStatus,
-{
+) -> AppResult<E::Model> {
     let (_, writer) = writer(ctx)?;
     let id = parse_id("id", id)?;
     domain_records::change_status::<E>(writer, id, version, to).await

@@ -51,12 +51,7 @@ impl ListFilter<health_exam::Entity> for HealthExamFilter {
         mut query: Select<health_exam::Entity>,
     ) -> AppResult<Select<health_exam::Entity>> {
         use health_exam::Column;
-        if let Some(from) = self.from {
-            query = query.filter(Column::ExaminedOn.gte(from.0));
-        }
-        if let Some(to) = self.to {
-            query = query.filter(Column::ExaminedOn.lte(to.0));
-        }
+        query = super::on_days(query, Column::ExaminedOn, self.from, self.to);
         if let Some(id) = &self.campaign_id {
             // A campaign the viewer cannot see (run by a board above theirs) matches nothing,
             // like a board outside the scope: its ID is not theirs to select by.

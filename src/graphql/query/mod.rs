@@ -9,11 +9,12 @@ mod statistics;
 
 use async_graphql::{Context, Enum, ID, MergedObject, Object};
 use sea_orm::sea_query::Condition;
-use sea_orm::{EntityTrait, PrimaryKeyTrait, Select};
+use sea_orm::{ColumnTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, QueryTrait, Select};
 use uuid::Uuid;
 
 use crate::error::AppResult;
 use crate::graphql::page::Page;
+use crate::graphql::scalars::Date;
 use crate::graphql::types::{ViewerInfo, parse_id};
 use crate::graphql::{RequestData, request};
 use crate::scope::Tenant;
@@ -79,6 +80,19 @@ pub(crate) trait ListFilter<E: EntityTrait>: Default {
 
     /// `query` narrowed by the filter's other conditions.
     async fn narrow(self, req: &RequestData, query: Select<E>) -> AppResult<Select<E>>;
+}
+
+/// `query` cut to the rows whose date column `col` falls from day `from` to day `to`, both
+/// inclusive; either end may be open.
+pub(crate) fn on_days<E: EntityTrait>(
+    query: Select<E>,
+    col: E::Column,
+    from: Option<Date>,
+    to: Option<Date>,
+) -> Select<E> {
+    query
+        .apply_if(from, |q, from| q.filter(col.gte(from.0)))
+        .apply_if(to, |q, to| q.filter(col.lte(to.0)))
 }
 
 /// A list a guard may refuse: null, with the refusal as the field's error.

@@ -92,12 +92,7 @@ impl ListFilter<referral::Entity> for ReferralFilter {
         mut query: Select<referral::Entity>,
     ) -> AppResult<Select<referral::Entity>> {
         use referral::Column;
-        if let Some(from) = self.from {
-            query = query.filter(Column::ReferredOn.gte(from.0));
-        }
-        if let Some(to) = self.to {
-            query = query.filter(Column::ReferredOn.lte(to.0));
-        }
+        query = super::on_days(query, Column::ReferredOn, self.from, self.to);
         if let Some(status) = self.status {
             query = query.filter(Column::Status.is_in(status));
         }

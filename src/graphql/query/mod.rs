@@ -82,6 +82,20 @@ pub(crate) trait ListFilter<E: EntityTrait>: Default {
     async fn narrow(self, req: &RequestData, query: Select<E>) -> AppResult<Select<E>>;
 }
 
+/// `query` narrowed by `filter` (none: every row): its `boardCode`, then its other conditions.
+pub(crate) async fn filtered<E: Tenant, F: ListFilter<E>>(
+    req: &RequestData,
+    filter: Option<F>,
+    query: Select<E>,
+) -> AppResult<Select<E>> {
+    let filter = filter.unwrap_or_default();
+    let query = match filter.board_code() {
+        Some(code) => query.filter(board_subtree::<E>(req, code)),
+        None => query,
+    };
+    filter.narrow(req, query).await
+}
+
 /// `query` cut to the rows whose date column `col` falls from day `from` to day `to`, both
 /// inclusive; either end may be open.
 pub(crate) fn on_days<E: EntityTrait>(
@@ -150,16 +164,8 @@ macro_rules! scoped_queries {
                     let args = crate::graphql::page::PageArgs::check(max, first, after, last, before)?;
                     let query = <$entity::Entity as sea_orm::EntityTrait>::find();
                     $(
-                        use crate::graphql::query::ListFilter;
-                        use sea_orm::QueryFilter;
-                        let filter = Option::<$filter>::unwrap_or_default(filter);
-                        let query = match filter.board_code() {
-                            Some(code) => query.filter(crate::graphql::query::board_subtree::<
-                                $entity::Entity,
-                            >(req, code)),
-                            None => query,
-                        };
-                        let query = filter.narrow(req, query).await?;
+                        let query = crate::graphql::query::filtered::<_, $filter>(req, filter, query)
+                            .await?;
                     )?
                     let order = $entity::Entity::order();
                     crate::graphql::page::fetch(ctx, &req.db, query, &order, &args, $node)

@@ -5,6 +5,11 @@ use async_graphql::Enum;
 use sea_orm::entity::prelude::StringLen;
 use sea_orm::{DeriveActiveEnum, EnumIter};
 
+/// A value of one of the closed lists, generically: its stored (and GraphQL) spelling.
+pub trait Spelled: Copy {
+    fn as_str(self) -> &'static str;
+}
+
 /// The closed lists, each `Name { Variant = "SPELLING", ... }` with its doc comments.
 macro_rules! domain_enums {
     ($($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $value:literal),+ $(,)? })+) => {$(
@@ -22,6 +27,12 @@ macro_rules! domain_enums {
             /// The stored (and GraphQL) spelling.
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $value,)+ }
+            }
+        }
+
+        impl Spelled for $name {
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
             }
         }
     )+};

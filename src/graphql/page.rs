@@ -208,6 +208,26 @@ pub fn datetime_key(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
+/// A column type a list sorts on (dates, instants): its [`KeyKind`], and its text in a cursor.
+pub trait KeyText {
+    const KIND: KeyKind;
+    fn key_text(&self) -> String;
+}
+
+impl KeyText for NaiveDate {
+    const KIND: KeyKind = KeyKind::Date;
+    fn key_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl KeyText for DateTime<Utc> {
+    const KIND: KeyKind = KeyKind::DateTime;
+    fn key_text(&self) -> String {
+        datetime_key(self)
+    }
+}
+
 /// One column of a stable order; the last column of every ordering is the unique `id`.
 pub struct SortKey<C> {
     pub col: C,
@@ -222,6 +242,30 @@ pub struct Ordering<E: EntityTrait> {
 }
 
 impl<E: EntityTrait> Ordering<E> {
+    /// By `col` (of `kind`), then by the ID column `id`, which makes the order total; both
+    /// descending or both ascending.
+    pub fn then_id(
+        col: E::Column,
+        kind: KeyKind,
+        id: E::Column,
+        descending: bool,
+        key_of: fn(&E::Model) -> Vec<String>,
+    ) -> Self {
+        let keys = vec![
+            SortKey {
+                col,
+                kind,
+                descending,
+            },
+            SortKey {
+                col: id,
+                kind: KeyKind::Uuid,
+                descending,
+            },
+        ];
+        Ordering { keys, key_of }
+    }
+
     /// Rows strictly after the key `parts` in this order (before it when `backward`):
     /// `k1 > v1 OR (k1 = v1 AND k2 > v2) ...`, which the ordering's index serves.
     pub fn beyond(&self, parts: &[String], backward: bool) -> Option<Condition> {

@@ -10,8 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::scope::{Change, Clash, TenantKeys, TenantRow, registry};
 
 use super::{
-    Admin, Edit, Status, WithStatus, Writer, actions, changed, find_current, named, new_row,
-    replace,
+    Admin, Edit, Status, WithStatus, Writer, actions, edited, find_current, named, new_row, replace,
 };
 
 impl CadreStatus {
@@ -33,10 +32,6 @@ impl Status for CadreStatus {
             (self, to),
             (Serving, Retired) | (Serving, Deceased) | (Retired, Deceased)
         )
-    }
-
-    fn as_str(self) -> &'static str {
-        CadreStatus::as_str(self)
     }
 }
 
@@ -135,26 +130,29 @@ pub async fn update(
     version: i32,
     changes: CadreChanges,
 ) -> AppResult<cadre::Model> {
-    let old = find_current::<cadre::Entity>(writer.db(), id, version).await?;
-    let mut row = old.clone();
-    if let Some(name) = changes.full_name {
-        row.full_name = name.into_inner();
-        row.name_folded = fold_name(&row.full_name);
-    }
-    replace(&mut row.birth_date, changes.birth_date);
-    replace(&mut row.gender, changes.gender);
-    replace(&mut row.management_tier, changes.management_tier);
-    changes.position.apply(&mut row.position);
-    changes.workplace.apply(&mut row.workplace);
-    changes
-        .national_id
-        .map(NationalId::into_inner)
-        .apply(&mut row.national_id);
-    changes
-        .insurance_number
-        .map(InsuranceNumber::into_inner)
-        .apply(&mut row.insurance_number);
-    let fields = changed::<cadre::Entity>(&old, &row, &[cadre::Column::NameFolded]);
+    let change = |row: &mut cadre::Model| {
+        if let Some(name) = changes.full_name {
+            row.full_name = name.into_inner();
+            row.name_folded = fold_name(&row.full_name);
+        }
+        replace(&mut row.birth_date, changes.birth_date);
+        replace(&mut row.gender, changes.gender);
+        replace(&mut row.management_tier, changes.management_tier);
+        changes.position.apply(&mut row.position);
+        changes.workplace.apply(&mut row.workplace);
+        changes
+            .national_id
+            .map(NationalId::into_inner)
+            .apply(&mut row.national_id);
+        changes
+            .insurance_number
+            .map(InsuranceNumber::into_inner)
+            .apply(&mut row.insurance_number);
+        Ok(())
+    };
+    // The folded name follows the name: not a change of its own.
+    let skip = [cadre::Column::NameFolded];
+    let (row, fields) = edited::<cadre::Entity>(writer.db(), id, version, &skip, change).await?;
     let national_id = row.national_id.clone().unwrap_or_default();
     writer
         .update::<cadre::Entity>(

@@ -10,7 +10,7 @@ use crate::domain::{CadreStatus, Cohort};
 use crate::error::AppResult;
 use crate::scope::{Scope, TenantKeys};
 
-use super::{Admin, actions, changed, find_current, new_row, on_cadre, replace};
+use super::{Admin, actions, edited, new_row, on_cadre, replace};
 
 /// A campaign (of a board in the viewer's scope), checked by [`check_dates`].
 pub struct NewCampaign {
@@ -99,15 +99,16 @@ pub async fn update(
     changes: CampaignChanges,
 ) -> AppResult<exam_campaign::Model> {
     let writer = admin.writer();
-    let old = find_current::<exam_campaign::Entity>(writer.db(), id, version).await?;
-    let mut row = old.clone();
-    replace(&mut row.name, changes.name);
-    replace(&mut row.starts_on, changes.starts_on);
-    replace(&mut row.ends_on, changes.ends_on);
-    let mut v = Violations::new();
-    check_dates(&mut v, row.year, row.starts_on, row.ends_on);
-    v.finish()?;
-    let fields = changed::<exam_campaign::Entity>(&old, &row, &[]);
+    let change = |row: &mut exam_campaign::Model| {
+        replace(&mut row.name, changes.name);
+        replace(&mut row.starts_on, changes.starts_on);
+        replace(&mut row.ends_on, changes.ends_on);
+        let mut v = Violations::new();
+        check_dates(&mut v, row.year, row.starts_on, row.ends_on);
+        v.finish()
+    };
+    let (row, fields) =
+        edited::<exam_campaign::Entity>(writer.db(), id, version, &[], change).await?;
     writer
         .update::<exam_campaign::Entity>(row, version, actions::UPDATE_EXAM_CAMPAIGN, &fields, "")
         .await

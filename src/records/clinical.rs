@@ -5,13 +5,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::db::entities::{
-    chronic_condition, clinic_visit, consultation, prescription, referral, vaccination,
+    cadre, chronic_condition, clinic_visit, consultation, prescription, referral, vaccination,
 };
 use crate::domain::valid::Icd10;
 use crate::domain::{ReferralStatus, ReferralUrgency};
 use crate::error::{AppError, AppResult};
 
-use super::{Status, WithStatus, Writer, actions, find_current, named, on_cadre};
+use crate::scope::TenantRow;
+
+use super::{Status, WithStatus, Writer, actions, add_to_cadre, edited, named, new_row, on_cadre};
 
 impl Status for ReferralStatus {
     const ROW: &'static str = "referral";
@@ -27,10 +29,6 @@ impl Status for ReferralStatus {
                 | (Requested, Cancelled)
                 | (Accepted, Cancelled)
         )
-    }
-
-    fn as_str(self) -> &'static str {
-        ReferralStatus::as_str(self)
     }
 }
 
@@ -95,22 +93,28 @@ pub async fn add_condition(
     cadre: Uuid,
     new: NewCondition,
 ) -> AppResult<chronic_condition::Model> {
-    let cadre = super::cadre(writer.db(), cadre).await?;
-    let fields = named(&[
-        ("cadreId", true),
+    let fields = [
         ("icdCode", true),
         ("diagnosedOn", true),
         ("note", new.note.is_some()),
-    ]);
-    let row = on_cadre!(chronic_condition, &cadre, {
-        icd_code: new.icd_code.into_inner(),
-        diagnosed_on: new.diagnosed_on,
-        resolved_on: None,
-        note: new.note,
-    });
-    writer
-        .insert::<chronic_condition::Entity>(row, actions::ADD_CONDITION, &fields, "")
-        .await
+    ];
+    let row = |cadre: &cadre::Model| {
+        on_cadre!(chronic_condition, cadre, {
+            icd_code: new.icd_code.into_inner(),
+            diagnosed_on: new.diagnosed_on,
+            resolved_on: None,
+            note: new.note,
+        })
+    };
+    add_to_cadre::<chronic_condition::Entity>(
+        &writer,
+        cadre,
+        actions::ADD_CONDITION,
+        &fields,
+        "",
+        row,
+    )
+    .await
 }
 
 /// Marks an active condition resolved on `on`: not before its diagnosis, and only once.
@@ -120,28 +124,27 @@ pub async fn resolve_condition(
     version: i32,
     on: NaiveDate,
 ) -> AppResult<chronic_condition::Model> {
-    let mut row = find_current::<chronic_condition::Entity>(writer.db(), id, version).await?;
-    if row.resolved_on.is_some() {
-        return Err(AppError::bad_input(
-            "id",
-            "id: the condition is already resolved",
-        ));
-    }
-    if on < row.diagnosed_on {
-        return Err(AppError::bad_input(
-            "resolvedOn",
-            "resolvedOn: must not be before the diagnosis",
-        ));
-    }
-    row.resolved_on = Some(on);
+    let resolve = |row: &mut chronic_condition::Model| {
+        if row.resolved_on.is_some() {
+            return Err(AppError::bad_input(
+                "id",
+                "id: the condition is already resolved",
+            ));
+        }
+        if on < row.diagnosed_on {
+            return Err(AppError::bad_input(
+                "resolvedOn",
+                "resolvedOn: must not be before the diagnosis",
+            ));
+        }
+        row.resolved_on = Some(on);
+        Ok(())
+    };
+    let (row, fields) =
+        edited::<chronic_condition::Entity>(writer.db(), id, version, &[], resolve).await?;
+    let action = actions::RESOLVE_CONDITION;
     writer
-        .update::<chronic_condition::Entity>(
-            row,
-            version,
-            actions::RESOLVE_CONDITION,
-            &["resolvedOn"],
-            "",
-        )
+        .update::<chronic_condition::Entity>(row, version, action, &fields, "")
         .await
 }
 
@@ -151,38 +154,40 @@ pub async fn record_clinic_visit(
     cadre: Uuid,
     new: NewClinicVisit,
 ) -> AppResult<clinic_visit::Model> {
-    let cadre = super::cadre(writer.db(), cadre).await?;
-    let fields = named(&[
-        ("cadreId", true),
+    let fields = [
         ("visitedAt", true),
         ("complaint", new.complaint.is_some()),
         ("diagnoses", !new.diagnoses.is_empty()),
         ("physician", new.physician.is_some()),
         ("prescriptions", !new.prescriptions.is_empty()),
-    ]);
-    let visit = on_cadre!(clinic_visit, &cadre, {
-        visited_at: new.visited_at,
-        complaint: new.complaint,
-        diagnoses: new.diagnoses,
-        physician: new.physician,
-    });
-    let visit = writer
-        .insert::<clinic_visit::Entity>(visit, actions::RECORD_CLINIC_VISIT, &fields, "")
-        .await?;
+    ];
+    let visit = |cadre: &cadre::Model| {
+        on_cadre!(clinic_visit, cadre, {
+            visited_at: new.visited_at,
+            complaint: new.complaint,
+            diagnoses: new.diagnoses,
+            physician: new.physician,
+        })
+    };
+    let action = actions::RECORD_CLINIC_VISIT;
+    let visit =
+        add_to_cadre::<clinic_visit::Entity>(&writer, cadre, action, &fields, "", visit).await?;
     for p in new.prescriptions {
         let fields = named(&[
             ("drug", true),
             ("quantity", true),
             ("dosage", p.dosage.is_some()),
         ]);
-        let row = on_cadre!(prescription, &cadre, {
+        // Kept with the visit: the cadre's record, under the cadre's (the visit's) keys.
+        let row = new_row!(prescription, visit.keys(), {
+            cadre_id: visit.cadre_id,
             visit_id: visit.id,
             drug: p.drug,
             quantity: p.quantity,
             dosage: p.dosage,
         });
         writer
-            .insert::<prescription::Entity>(row, actions::RECORD_CLINIC_VISIT, &fields, "")
+            .insert::<prescription::Entity>(row, action, &fields, "")
             .await?;
     }
     Ok(visit)
@@ -193,23 +198,22 @@ pub async fn create_referral(
     cadre: Uuid,
     new: NewReferral,
 ) -> AppResult<referral::Model> {
-    let cadre = super::cadre(writer.db(), cadre).await?;
-    let fields = named(&[
-        ("cadreId", true),
+    let fields = [
         ("referredOn", true),
         ("destination", true),
         ("reason", new.reason.is_some()),
         ("urgency", true),
-    ]);
-    let row = on_cadre!(referral, &cadre, {
-        referred_on: new.referred_on,
-        destination: new.destination,
-        reason: new.reason,
-        urgency: new.urgency,
-        status: ReferralStatus::Requested,
-    });
-    writer
-        .insert::<referral::Entity>(row, actions::CREATE_REFERRAL, &fields, "")
+    ];
+    let row = |cadre: &cadre::Model| {
+        on_cadre!(referral, cadre, {
+            referred_on: new.referred_on,
+            destination: new.destination,
+            reason: new.reason,
+            urgency: new.urgency,
+            status: ReferralStatus::Requested,
+        })
+    };
+    add_to_cadre::<referral::Entity>(&writer, cadre, actions::CREATE_REFERRAL, &fields, "", row)
         .await
 }
 
@@ -218,23 +222,22 @@ pub async fn record_consultation(
     cadre: Uuid,
     new: NewConsultation,
 ) -> AppResult<consultation::Model> {
-    let cadre = super::cadre(writer.db(), cadre).await?;
-    let fields = named(&[
-        ("cadreId", true),
+    let fields = [
         ("heldOn", true),
         ("council", true),
         ("participants", new.participants.is_some()),
         ("conclusion", new.conclusion.is_some()),
-    ]);
-    let row = on_cadre!(consultation, &cadre, {
-        held_on: new.held_on,
-        council: new.council,
-        participants: new.participants,
-        conclusion: new.conclusion,
-    });
-    writer
-        .insert::<consultation::Entity>(row, actions::RECORD_CONSULTATION, &fields, "")
-        .await
+    ];
+    let row = |cadre: &cadre::Model| {
+        on_cadre!(consultation, cadre, {
+            held_on: new.held_on,
+            council: new.council,
+            participants: new.participants,
+            conclusion: new.conclusion,
+        })
+    };
+    let action = actions::RECORD_CONSULTATION;
+    add_to_cadre::<consultation::Entity>(&writer, cadre, action, &fields, "", row).await
 }
 
 pub async fn record_vaccination(
@@ -242,28 +245,23 @@ pub async fn record_vaccination(
     cadre: Uuid,
     new: NewVaccination,
 ) -> AppResult<vaccination::Model> {
-    let cadre = super::cadre(writer.db(), cadre).await?;
-    let fields = named(&[
-        ("cadreId", true),
+    let fields = [
         ("vaccine", true),
         ("doseNumber", true),
         ("givenOn", true),
         ("lot", new.lot.is_some()),
-    ]);
-    let row = on_cadre!(vaccination, &cadre, {
-        vaccine: new.vaccine,
-        dose_number: new.dose_number,
-        given_on: new.given_on,
-        lot: new.lot,
-    });
-    writer
-        .insert::<vaccination::Entity>(
-            row,
-            actions::RECORD_VACCINATION,
-            &fields,
-            "doseNumber: this dose of this vaccine is already recorded for the cadre",
-        )
-        .await
+    ];
+    let row = |cadre: &cadre::Model| {
+        on_cadre!(vaccination, cadre, {
+            vaccine: new.vaccine,
+            dose_number: new.dose_number,
+            given_on: new.given_on,
+            lot: new.lot,
+        })
+    };
+    let action = actions::RECORD_VACCINATION;
+    let clash = "doseNumber: this dose of this vaccine is already recorded for the cadre";
+    add_to_cadre::<vaccination::Entity>(&writer, cadre, action, &fields, clash, row).await
 }
 
 #[cfg(test)]

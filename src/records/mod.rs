@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use crate::boards::BoardTree;
 use crate::db::entities::{board, cadre};
+use crate::domain::Spelled;
 use crate::error::{AppError, AppResult};
 use crate::scope::{Scope, ScopedDb, Tenant, TenantColumn, TenantRow, Written, stale};
 
@@ -96,6 +97,26 @@ async fn cadre(db: &ScopedDb, id: Uuid) -> AppResult<cadre::Model> {
     find::<cadre::Entity>(db, id).await
 }
 
+/// Adds to the record of cadre `cadre` (in scope, or `NOT_FOUND`) the row `row` makes of them
+/// (with [`on_cadre!`], under the cadre's tenant keys). The audit event notes `action` and names
+/// `cadreId` and each of `fields` whose flag is set; a uniqueness clash is `CONFLICT` with
+/// the message `clash`.
+async fn add_to_cadre<E: Written>(
+    writer: &Writer<'_>,
+    cadre: Uuid,
+    action: &str,
+    fields: &[(&'static str, bool)],
+    clash: &str,
+    row: impl FnOnce(&cadre::Model) -> E::Model,
+) -> AppResult<E::Model> {
+    let cadre = self::cadre(writer.db(), cadre).await?;
+    let mut named_fields = vec!["cadreId"];
+    named_fields.extend(named(fields));
+    writer
+        .insert::<E>(row(&cadre), action, &named_fields, clash)
+        .await
+}
+
 /// The board with `code` when it lies in `scope`: the one answer to "is this board mine?".
 /// An unknown code and a board outside the scope are both `NOT_FOUND`, with the same message,
 /// so nobody can probe the tree.
@@ -157,15 +178,13 @@ fn api_name(column: &str) -> String {
 
 /// A status that moves only by its own rules ([`CadreStatus`](crate::domain::CadreStatus),
 /// [`ReferralStatus`](crate::domain::ReferralStatus)).
-pub trait Status: Copy {
+pub trait Status: Spelled {
     /// What the refusal of a move calls the row (`cadre`).
     const ROW: &'static str;
     /// The moves there are, as the refusal explains them.
     const MOVES: &'static str;
     /// Whether a row with this status may move to `to`.
     fn may_become(self, to: Self) -> bool;
-    /// The stored (and GraphQL) spelling.
-    fn as_str(self) -> &'static str;
 }
 
 /// A row whose status moves by the rules of its [`Status`].
@@ -176,38 +195,61 @@ pub trait WithStatus {
     fn status_mut(&mut self) -> &mut Self::Status;
 }
 
+/// A table whose rows the API changes by ID, at the version the client read.
+pub trait Versioned: Written<Column: From<TenantColumn>> {}
+
+impl<E: Written<Column: From<TenantColumn>>> Versioned for E {}
+
+/// A table whose rows move by a [`Status`] (cadres, referrals).
+pub trait StatusTable: Versioned<Model: WithStatus> {}
+
+impl<E: Versioned<Model: WithStatus>> StatusTable for E {}
+
+/// The row of `E` with `id`, if `version` is still the row's, as `change` leaves it (or the
+/// client's error `change` refuses with), and the names of its columns that changed but `skip`,
+/// for the audit event of the update.
+async fn edited<E: Versioned>(
+    db: &ScopedDb,
+    id: Uuid,
+    version: i32,
+    skip: &[E::Column],
+    change: impl FnOnce(&mut E::Model) -> AppResult<()>,
+) -> AppResult<(E::Model, Vec<String>)> {
+    let old = find_current::<E>(db, id, version).await?;
+    let mut row = old.clone();
+    change(&mut row)?;
+    let fields = changed::<E>(&old, &row, skip);
+    Ok((row, fields))
+}
+
 /// Moves the status of the row of `E` with `id` to `to`, if `version` is still the row's and the
 /// status may move there ([`Status::may_become`]); any other move is `BAD_USER_INPUT`.
-pub async fn change_status<E>(
+pub async fn change_status<E: StatusTable>(
     writer: Writer<'_>,
     id: Uuid,
     version: i32,
     to: <E::Model as WithStatus>::Status,
-) -> AppResult<E::Model>
-where
-    E: Written,
-    E::Column: From<TenantColumn>,
-    E::Model: WithStatus,
-{
-    let mut row = find_current::<E>(writer.db(), id, version).await?;
-    let status = row.status_mut();
-    if !status.may_become(to) {
-        return Err(AppError::bad_input(
-            "status",
-            format!(
-                "status: a {} {} cannot become {} ({})",
-                status.as_str(),
-                <E::Model as WithStatus>::Status::ROW,
-                to.as_str(),
-                <E::Model as WithStatus>::Status::MOVES,
-            ),
-        ));
-    }
-    *status = to;
+) -> AppResult<E::Model> {
+    let (row, fields) = edited::<E>(writer.db(), id, version, &[], |row| {
+        let status = row.status_mut();
+        if !status.may_become(to) {
+            return Err(AppError::bad_input(
+                "status",
+                format!(
+                    "status: a {} {} cannot become {} ({})",
+                    status.as_str(),
+                    <E::Model as WithStatus>::Status::ROW,
+                    to.as_str(),
+                    <E::Model as WithStatus>::Status::MOVES,
+                ),
+            ));
+        }
+        *status = to;
+        Ok(())
+    })
+    .await?;
     let action = <E::Model as WithStatus>::CHANGE_STATUS;
-    writer
-        .update::<E>(row, version, action, &["status"], "")
-        .await
+    writer.update::<E>(row, version, action, &fields, "").await
 }
 
 /// A new row's bookkeeping: a fresh ID, version 1, created and updated now.

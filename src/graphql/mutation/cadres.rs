@@ -9,9 +9,9 @@ use crate::domain::{CadreStatus, Gender, ManagementTier};
 use crate::error::AppResult;
 use crate::graphql::scalars::Date;
 use crate::graphql::types::{Cadre, parse_id};
-use crate::records::{self, Edit, cadres};
+use crate::records::{Edit, cadres};
 
-use super::{admin, board_for, parsed, writer};
+use super::{Input, admin, apply, board_for, change_status, parsed, writer};
 
 #[derive(Default)]
 pub struct CadreMutation;
@@ -65,47 +65,80 @@ fn edit<T>(
     }
 }
 
+impl Input for CreateCadreInput {
+    type Command = cadres::NewCadre;
+
+    fn parse(&self, v: &mut Violations) -> Option<cadres::NewCadre> {
+        let name = v.check("fullName", PersonName::parse(&self.full_name));
+        let birth = v.check("birthDate", valid::birth_date(self.birth_date.0));
+        let position = v.optional("position", self.position.as_deref(), |s| {
+            valid::text(s, columns::POSITION)
+        });
+        let workplace = v.optional("workplace", self.workplace.as_deref(), |s| {
+            valid::text(s, columns::WORKPLACE)
+        });
+        let national_id = v.optional("nationalId", self.national_id.as_deref(), NationalId::parse);
+        let insurance = v.optional(
+            "insuranceNumber",
+            self.insurance_number.as_deref(),
+            InsuranceNumber::parse,
+        );
+        let status = self.status.unwrap_or(CadreStatus::Serving);
+        if !status.may_begin() {
+            v.add("status", "a new cadre is SERVING or RETIRED");
+        }
+        Some(cadres::NewCadre {
+            full_name: name?,
+            gender: self.gender,
+            birth_date: birth?,
+            position: position?,
+            workplace: workplace?,
+            status,
+            management_tier: self.management_tier,
+            national_id: national_id?,
+            insurance_number: insurance?,
+        })
+    }
+}
+
+impl Input for UpdateCadreInput {
+    type Command = cadres::CadreChanges;
+
+    fn parse(&self, v: &mut Violations) -> Option<cadres::CadreChanges> {
+        let name = v.optional("fullName", self.full_name.as_deref(), PersonName::parse);
+        let birth = v.optional("birthDate", self.birth_date, |d| valid::birth_date(d.0));
+        let position = edit(v, "position", &self.position, |s| {
+            valid::text(s, columns::POSITION)
+        });
+        let workplace = edit(v, "workplace", &self.workplace, |s| {
+            valid::text(s, columns::WORKPLACE)
+        });
+        let national_id = edit(v, "nationalId", &self.national_id, NationalId::parse);
+        let insurance = edit(
+            v,
+            "insuranceNumber",
+            &self.insurance_number,
+            InsuranceNumber::parse,
+        );
+        Some(cadres::CadreChanges {
+            full_name: name?,
+            gender: self.gender,
+            birth_date: birth?,
+            position: position?,
+            workplace: workplace?,
+            management_tier: self.management_tier,
+            national_id: national_id?,
+            insurance_number: insurance?,
+        })
+    }
+}
+
 #[Object]
 impl CadreMutation {
     /// Adds a cadre to a board in your subtree. Clinicians and admins.
     async fn create_cadre(&self, ctx: &Context<'_>, input: CreateCadreInput) -> AppResult<Cadre> {
         let (req, writer) = writer(ctx)?;
-        let mut v = Violations::new();
-        let name = v.check("fullName", PersonName::parse(&input.full_name));
-        let birth = v.check("birthDate", valid::birth_date(input.birth_date.0));
-        let position = v.optional("position", input.position.as_deref(), |s| {
-            valid::text(s, columns::POSITION)
-        });
-        let workplace = v.optional("workplace", input.workplace.as_deref(), |s| {
-            valid::text(s, columns::WORKPLACE)
-        });
-        let national_id = v.optional(
-            "nationalId",
-            input.national_id.as_deref(),
-            NationalId::parse,
-        );
-        let insurance = v.optional(
-            "insuranceNumber",
-            input.insurance_number.as_deref(),
-            InsuranceNumber::parse,
-        );
-        let status = input.status.unwrap_or(CadreStatus::Serving);
-        if !status.may_begin() {
-            v.add("status", "a new cadre is SERVING or RETIRED");
-        }
-        let new = parsed(v, || {
-            Some(cadres::NewCadre {
-                full_name: name?,
-                gender: input.gender,
-                birth_date: birth?,
-                position: position?,
-                workplace: workplace?,
-                status,
-                management_tier: input.management_tier,
-                national_id: national_id?,
-                insurance_number: insurance?,
-            })
-        })?;
+        let new = parsed(|v| input.parse(v))?;
         let board = board_for(req, "boardCode", &input.board_code)?;
         Ok(Cadre::single(cadres::create(writer, board, new).await?))
     }
@@ -120,38 +153,9 @@ impl CadreMutation {
         input: UpdateCadreInput,
     ) -> AppResult<Cadre> {
         let (_, writer) = writer(ctx)?;
-        let mut v = Violations::new();
-        let name = v.optional("fullName", input.full_name.as_deref(), PersonName::parse);
-        let birth = v.optional("birthDate", input.birth_date, |d| valid::birth_date(d.0));
-        let position = edit(&mut v, "position", &input.position, |s| {
-            valid::text(s, columns::POSITION)
-        });
-        let workplace = edit(&mut v, "workplace", &input.workplace, |s| {
-            valid::text(s, columns::WORKPLACE)
-        });
-        let national_id = edit(&mut v, "nationalId", &input.national_id, NationalId::parse);
-        let insurance = edit(
-            &mut v,
-            "insuranceNumber",
-            &input.insurance_number,
-            InsuranceNumber::parse,
-        );
-        let changes = parsed(v, || {
-            Some(cadres::CadreChanges {
-                full_name: name?,
-                gender: input.gender,
-                birth_date: birth?,
-                position: position?,
-                workplace: workplace?,
-                management_tier: input.management_tier,
-                national_id: national_id?,
-                insurance_number: insurance?,
-            })
-        })?;
-        let id = parse_id("id", &id)?;
-        Ok(Cadre::single(
-            cadres::update(writer, id, version, changes).await?,
-        ))
+        let update = |writer, id, changes| cadres::update(writer, id, version, changes);
+        let row = apply(writer, &input, ("id", &id), update).await?;
+        Ok(Cadre::single(row))
     }
 
     /// Moves a cadre's status forward: `SERVING → RETIRED → DECEASED` (or `SERVING → DECEASED`).
@@ -163,11 +167,8 @@ impl CadreMutation {
         version: i32,
         status: CadreStatus,
     ) -> AppResult<Cadre> {
-        let (_, writer) = writer(ctx)?;
-        let id = parse_id("id", &id)?;
-        Ok(Cadre::single(
-            records::change_status::<cadre::Entity>(writer, id, version, status).await?,
-        ))
+        let row = change_status::<cadre::Entity>(ctx, &id, version, status).await?;
+        Ok(Cadre::single(row))
     }
 
     /// Moves a cadre and every one of their records to another board, in one transaction.

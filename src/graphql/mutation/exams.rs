@@ -11,7 +11,7 @@ use crate::graphql::types::{ExamCampaign, HealthExam, parse_id};
 use crate::records::campaigns::{self, CampaignChanges, NewCampaign};
 use crate::records::exams::{self, ExamValues};
 
-use super::{admin, board_for, parsed, writer};
+use super::{Input, admin, apply, board_for, parsed, writer};
 
 #[derive(Default)]
 pub struct ExamMutation;
@@ -82,82 +82,128 @@ pub struct RecordHealthExamInput {
     pub exam: HealthExamValues,
 }
 
-/// Parses `input` into an exam's values, noting every violation.
-fn parse_exam(v: &mut Violations, input: HealthExamValues) -> Option<ExamValues> {
-    let campaign_id = match &input.campaign_id {
-        None => Some(None),
-        Some(id) => v
-            .check(
-                "campaignId",
-                parse_id("campaignId", id).map_err(|_| "is not a valid ID".to_owned()),
-            )
-            .map(Some),
-    };
-    let examined_on = v.check("examinedOn", valid::past_date(input.examined_on.0));
-    let facility = v.optional("facility", input.facility.as_deref(), |s| {
-        valid::text(s, columns::FACILITY)
-    });
-    let height = v.optional("heightCm", input.height_cm, valid::height_cm);
-    let weight = v.optional("weightKg", input.weight_kg, valid::weight_kg);
-    let systolic = v.optional("systolicMmhg", input.systolic_mmhg, valid::systolic);
-    let diastolic = v.optional("diastolicMmhg", input.diastolic_mmhg, valid::diastolic);
-    match (systolic, diastolic) {
-        (Some(Some(s)), Some(Some(d))) if s <= d => {
-            v.add("systolicMmhg", "must be above diastolicMmhg")
+impl Input for HealthExamValues {
+    type Command = ExamValues;
+
+    /// The exam's values, BMI computed from height and weight.
+    fn parse(&self, v: &mut Violations) -> Option<ExamValues> {
+        let campaign_id = match &self.campaign_id {
+            None => Some(None),
+            Some(id) => v
+                .check(
+                    "campaignId",
+                    parse_id("campaignId", id).map_err(|_| "is not a valid ID".to_owned()),
+                )
+                .map(Some),
+        };
+        let examined_on = v.check("examinedOn", valid::past_date(self.examined_on.0));
+        let facility = v.optional("facility", self.facility.as_deref(), |s| {
+            valid::text(s, columns::FACILITY)
+        });
+        let height = v.optional("heightCm", self.height_cm, valid::height_cm);
+        let weight = v.optional("weightKg", self.weight_kg, valid::weight_kg);
+        let systolic = v.optional("systolicMmhg", self.systolic_mmhg, valid::systolic);
+        let diastolic = v.optional("diastolicMmhg", self.diastolic_mmhg, valid::diastolic);
+        match (systolic, diastolic) {
+            (Some(Some(s)), Some(Some(d))) if s <= d => {
+                v.add("systolicMmhg", "must be above diastolicMmhg")
+            }
+            (Some(Some(_)), Some(None)) => v.add("diastolicMmhg", "give both pressures or neither"),
+            (Some(None), Some(Some(_))) => v.add("systolicMmhg", "give both pressures or neither"),
+            _ => {}
         }
-        (Some(Some(_)), Some(None)) => v.add("diastolicMmhg", "give both pressures or neither"),
-        (Some(None), Some(Some(_))) => v.add("systolicMmhg", "give both pressures or neither"),
-        _ => {}
+        let pulse = v.optional("pulseBpm", self.pulse_bpm, valid::pulse_bpm);
+        let glucose = v.optional("glucoseMmolL", self.glucose_mmol_l, |x| {
+            valid::lab(x, 0.5, 60.0, "mmol/L")
+        });
+        let hba1c = v.optional("hba1cPercent", self.hba1c_percent, |x| {
+            valid::lab(x, 2.0, 25.0, "%")
+        });
+        let chol = v.optional("cholesterolMmolL", self.cholesterol_mmol_l, |x| {
+            valid::lab(x, 0.5, 30.0, "mmol/L")
+        });
+        let trig = v.optional("triglyceridesMmolL", self.triglycerides_mmol_l, |x| {
+            valid::lab(x, 0.1, 60.0, "mmol/L")
+        });
+        let creat = v.optional("creatinineUmolL", self.creatinine_umol_l, |x| {
+            valid::lab(x, 10.0, 3000.0, "µmol/L")
+        });
+        let diagnoses = v.check("diagnoses", valid::icd_list(&self.diagnoses));
+        let conclusion = v.optional("conclusion", self.conclusion.as_deref(), |s| {
+            valid::text(s, columns::EXAM_CONCLUSION)
+        });
+        let physician = v.optional("physician", self.physician.as_deref(), |s| {
+            valid::text(s, columns::PHYSICIAN)
+        });
+        let mut values = ExamValues::blank(self.kind);
+        let base = values.values_mut();
+        base.campaign_id = campaign_id?;
+        base.examined_on = examined_on?;
+        base.facility = facility?;
+        base.kind = self.kind;
+        base.height_cm = height?;
+        base.weight_kg = weight?;
+        base.bmi = match (base.height_cm, base.weight_kg) {
+            (Some(h), Some(w)) => Some(valid::bmi(h, w)),
+            _ => None,
+        };
+        base.systolic_mmhg = systolic?;
+        base.diastolic_mmhg = diastolic?;
+        base.pulse_bpm = pulse?;
+        base.glucose_mmol_l = glucose?;
+        base.hba1c_percent = hba1c?;
+        base.cholesterol_mmol_l = chol?;
+        base.triglycerides_mmol_l = trig?;
+        base.creatinine_umol_l = creat?;
+        base.diagnoses = diagnoses?;
+        base.cadre_class = self.cadre_class;
+        base.general_class = self.general_class;
+        base.conclusion = conclusion?;
+        base.physician = physician?;
+        Some(values)
     }
-    let pulse = v.optional("pulseBpm", input.pulse_bpm, valid::pulse_bpm);
-    let glucose = v.optional("glucoseMmolL", input.glucose_mmol_l, |x| {
-        valid::lab(x, 0.5, 60.0, "mmol/L")
-    });
-    let hba1c = v.optional("hba1cPercent", input.hba1c_percent, |x| {
-        valid::lab(x, 2.0, 25.0, "%")
-    });
-    let chol = v.optional("cholesterolMmolL", input.cholesterol_mmol_l, |x| {
-        valid::lab(x, 0.5, 30.0, "mmol/L")
-    });
-    let trig = v.optional("triglyceridesMmolL", input.triglycerides_mmol_l, |x| {
-        valid::lab(x, 0.1, 60.0, "mmol/L")
-    });
-    let creat = v.optional("creatinineUmolL", input.creatinine_umol_l, |x| {
-        valid::lab(x, 10.0, 3000.0, "µmol/L")
-    });
-    let diagnoses = v.check("diagnoses", valid::icd_list(&input.diagnoses));
-    let conclusion = v.optional("conclusion", input.conclusion.as_deref(), |s| {
-        valid::text(s, columns::EXAM_CONCLUSION)
-    });
-    let physician = v.optional("physician", input.physician.as_deref(), |s| {
-        valid::text(s, columns::PHYSICIAN)
-    });
-    let mut values = ExamValues::blank(input.kind);
-    let base = values.values_mut();
-    base.campaign_id = campaign_id?;
-    base.examined_on = examined_on?;
-    base.facility = facility?;
-    base.kind = input.kind;
-    base.height_cm = height?;
-    base.weight_kg = weight?;
-    base.bmi = match (base.height_cm, base.weight_kg) {
-        (Some(h), Some(w)) => Some(valid::bmi(h, w)),
-        _ => None,
-    };
-    base.systolic_mmhg = systolic?;
-    base.diastolic_mmhg = diastolic?;
-    base.pulse_bpm = pulse?;
-    base.glucose_mmol_l = glucose?;
-    base.hba1c_percent = hba1c?;
-    base.cholesterol_mmol_l = chol?;
-    base.triglycerides_mmol_l = trig?;
-    base.creatinine_umol_l = creat?;
-    base.diagnoses = diagnoses?;
-    base.cadre_class = input.cadre_class;
-    base.general_class = input.general_class;
-    base.conclusion = conclusion?;
-    base.physician = physician?;
-    Some(values)
+}
+
+impl Input for CreateExamCampaignInput {
+    type Command = NewCampaign;
+
+    fn parse(&self, v: &mut Violations) -> Option<NewCampaign> {
+        let name = v.check("name", valid::text(&self.name, columns::CAMPAIGN_NAME));
+        let year = v.check("year", valid::range(self.year, 2000, 2100, ""));
+        let round = v.check(
+            "round",
+            match self.round {
+                1 | 2 => Ok(self.round as i16),
+                _ => Err("must be 1 or 2".into()),
+            },
+        );
+        if let Some(year) = year {
+            campaigns::check_dates(v, year, self.starts_on.0, self.ends_on.0);
+        }
+        Some(NewCampaign {
+            name: name?,
+            year: year?,
+            round: round?,
+            cohort: self.cohort,
+            starts_on: self.starts_on.0,
+            ends_on: self.ends_on.0,
+        })
+    }
+}
+
+impl Input for UpdateExamCampaignInput {
+    type Command = CampaignChanges;
+
+    fn parse(&self, v: &mut Violations) -> Option<CampaignChanges> {
+        let name = v.optional("name", self.name.as_deref(), |s| {
+            valid::text(s, columns::CAMPAIGN_NAME)
+        });
+        Some(CampaignChanges {
+            name: name?,
+            starts_on: self.starts_on.map(|d| d.0),
+            ends_on: self.ends_on.map(|d| d.0),
+        })
+    }
 }
 
 #[Object]
@@ -169,29 +215,7 @@ impl ExamMutation {
         input: CreateExamCampaignInput,
     ) -> AppResult<ExamCampaign> {
         let (req, admin) = admin(ctx)?;
-        let mut v = Violations::new();
-        let name = v.check("name", valid::text(&input.name, columns::CAMPAIGN_NAME));
-        let year = v.check("year", valid::range(input.year, 2000, 2100, ""));
-        let round = v.check(
-            "round",
-            match input.round {
-                1 | 2 => Ok(input.round as i16),
-                _ => Err("must be 1 or 2".into()),
-            },
-        );
-        if let Some(year) = year {
-            campaigns::check_dates(&mut v, year, input.starts_on.0, input.ends_on.0);
-        }
-        let new = parsed(v, || {
-            Some(NewCampaign {
-                name: name?,
-                year: year?,
-                round: round?,
-                cohort: input.cohort,
-                starts_on: input.starts_on.0,
-                ends_on: input.ends_on.0,
-            })
-        })?;
+        let new = parsed(|v| input.parse(v))?;
         let board = board_for(req, "boardCode", &input.board_code)?;
         let holds = req.boards.scope_of(board, req.viewer.today);
         Ok(ExamCampaign(
@@ -208,21 +232,9 @@ impl ExamMutation {
         input: UpdateExamCampaignInput,
     ) -> AppResult<ExamCampaign> {
         let (_, admin) = admin(ctx)?;
-        let mut v = Violations::new();
-        let name = v.optional("name", input.name.as_deref(), |s| {
-            valid::text(s, columns::CAMPAIGN_NAME)
-        });
-        let changes = parsed(v, || {
-            Some(CampaignChanges {
-                name: name?,
-                starts_on: input.starts_on.map(|d| d.0),
-                ends_on: input.ends_on.map(|d| d.0),
-            })
-        })?;
-        let id = parse_id("id", &id)?;
-        Ok(ExamCampaign(
-            campaigns::update(admin, id, version, changes).await?,
-        ))
+        let update = |admin, id, changes| campaigns::update(admin, id, version, changes);
+        let row = apply(admin, &input, ("id", &id), update).await?;
+        Ok(ExamCampaign(row))
     }
 
     /// Records a health exam of a cadre in your subtree. BMI is computed from height and weight.
@@ -232,13 +244,9 @@ impl ExamMutation {
         input: RecordHealthExamInput,
     ) -> AppResult<HealthExam> {
         let (req, writer) = writer(ctx)?;
-        let mut v = Violations::new();
-        let values = parse_exam(&mut v, input.exam);
-        let values = parsed(v, || values)?;
-        let cadre = parse_id("cadreId", &input.cadre_id)?;
-        Ok(HealthExam(
-            exams::record(writer, &req.boards, cadre, values).await?,
-        ))
+        let record = |writer, cadre, values| exams::record(writer, &req.boards, cadre, values);
+        let row = apply(writer, &input.exam, ("cadreId", &input.cadre_id), record).await?;
+        Ok(HealthExam(row))
     }
 
     /// Corrects a recorded exam: `exam` replaces all its values. `version` is the one you read.
@@ -252,12 +260,8 @@ impl ExamMutation {
         let (req, writer) = writer(ctx)?;
         // The input is checked before the stored exam is read: reading it is a clinical read,
         // audited even when the mutation fails, and an invalid input needs nothing stored.
-        let mut v = Violations::new();
-        let values = parse_exam(&mut v, exam);
-        let values = parsed(v, || values)?;
-        let id = parse_id("id", &id)?;
-        Ok(HealthExam(
-            exams::correct(writer, &req.boards, id, version, values).await?,
-        ))
+        let correct = |writer, id, values| exams::correct(writer, &req.boards, id, version, values);
+        let row = apply(writer, &exam, ("id", &id), correct).await?;
+        Ok(HealthExam(row))
     }
 }

@@ -3,8 +3,8 @@
 //! Every mutation is a thin adapter, in this order:
 //! 1. a visible role check that hands out the write capability ([`writer`], [`admin`]);
 //!    analysts write nothing (`FORBIDDEN`);
-//! 2. the whole input parsed into a typed command of the records layer ([`parsed`]), every
-//!    violation reported at once (`BAD_USER_INPUT`, `extensions.field` and
+//! 2. the whole input parsed into a typed command of the records layer ([`Input`],
+//!    [`parsed`]), every violation reported at once (`BAD_USER_INPUT`, `extensions.field` and
 //!    `extensions.violations`);
 //! 3. one call into `crate::records`, which loads the rows it touches through the scoped
 //!    database (absent or outside the scope is `NOT_FOUND`; a stale `version` is `CONFLICT`),
@@ -20,13 +20,15 @@ mod cadres;
 mod exams;
 mod records;
 
-use async_graphql::{Context, MergedObject};
+use async_graphql::{Context, ID, MergedObject};
+use uuid::Uuid;
 
 use crate::db::entities::board;
 use crate::domain::valid::Violations;
 use crate::error::{AppError, AppResult};
+use crate::graphql::types::parse_id;
 use crate::graphql::{RequestData, request};
-use crate::records::{self as domain_records, Admin, Writer};
+use crate::records::{self as domain_records, Admin, StatusTable, WithStatus, Writer};
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
@@ -56,10 +58,49 @@ fn board_for<'a>(req: &'a RequestData, field: &str, code: &str) -> AppResult<&'a
     req.boards.writable(field, board, req.viewer.today)
 }
 
-/// The command `build` makes of the parsed values, once the whole input is checked: every
-/// violation at once (`BAD_USER_INPUT`), or the command. A value missing although no violation
-/// was noted is a bug, never the client's fault.
-fn parsed<T>(v: Violations, build: impl FnOnce() -> Option<T>) -> AppResult<T> {
+/// A mutation's input, parsed whole into a typed command of the records layer.
+trait Input {
+    type Command;
+    /// The command, or `None` once every violation of the input is noted in `v`.
+    fn parse(&self, v: &mut Violations) -> Option<Self::Command>;
+}
+
+/// The command `parse` makes once the whole input is checked, or every violation at once
+/// (`BAD_USER_INPUT`). A command missing although no violation was noted is a bug, never the
+/// client's fault.
+fn parsed<T>(parse: impl FnOnce(&mut Violations) -> Option<T>) -> AppResult<T> {
+    let mut v = Violations::new();
+    let command = parse(&mut v);
     v.finish()?;
-    build().ok_or_else(|| AppError::Internal("validated input missing".into()))
+    command.ok_or_else(|| AppError::Internal("validated input missing".into()))
+}
+
+/// Steps 2 and 3 for a write on one row: `input` parsed whole (its violations come first), the
+/// row's ID parsed from argument `field`, then `write` with the capability, the ID and the
+/// command.
+async fn apply<C, I, R, F>(
+    capability: C,
+    input: &I,
+    (field, id): (&str, &ID),
+    write: impl FnOnce(C, Uuid, I::Command) -> F,
+) -> AppResult<R>
+where
+    I: Input,
+    F: Future<Output = AppResult<R>>,
+{
+    let command = parsed(|v| input.parse(v))?;
+    let id = parse_id(field, id)?;
+    write(capability, id, command).await
+}
+
+/// Moves the status of the row of `E` with `id` by the rules of its status.
+async fn change_status<E: StatusTable>(
+    ctx: &Context<'_>,
+    id: &ID,
+    version: i32,
+    to: <E::Model as WithStatus>::Status,
+) -> AppResult<E::Model> {
+    let (_, writer) = writer(ctx)?;
+    let id = parse_id("id", id)?;
+    domain_records::change_status::<E>(writer, id, version, to).await
 }

@@ -14,11 +14,11 @@ use crate::graphql::types::{
     ChronicCondition, ClinicVisit, Consultation, Referral, Vaccination, parse_id,
 };
 use crate::records::clinical::{
-    NewClinicVisit, NewCondition, NewConsultation, NewPrescription, NewReferral, NewVaccination,
+    self, NewClinicVisit, NewCondition, NewConsultation, NewPrescription, NewReferral,
+    NewVaccination,
 };
-use crate::records::{self, clinical};
 
-use super::{parsed, writer};
+use super::{Input, apply, change_status, parsed, writer};
 
 #[derive(Default)]
 pub struct RecordMutation;
@@ -86,83 +86,48 @@ pub struct RecordVaccinationInput {
     pub lot: Option<String>,
 }
 
-#[Object]
-impl RecordMutation {
-    /// Adds an active chronic condition to a cadre's record.
-    async fn add_condition(
-        &self,
-        ctx: &Context<'_>,
-        input: AddConditionInput,
-    ) -> AppResult<ChronicCondition> {
-        let (_, writer) = writer(ctx)?;
-        let mut v = Violations::new();
-        let icd = v.check("icdCode", Icd10::parse(&input.icd_code));
-        let on = v.check("diagnosedOn", valid::past_date(input.diagnosed_on.0));
-        let note = v.optional("note", input.note.as_deref(), |s| {
+impl Input for AddConditionInput {
+    type Command = NewCondition;
+
+    fn parse(&self, v: &mut Violations) -> Option<NewCondition> {
+        let icd = v.check("icdCode", Icd10::parse(&self.icd_code));
+        let on = v.check("diagnosedOn", valid::past_date(self.diagnosed_on.0));
+        let note = v.optional("note", self.note.as_deref(), |s| {
             valid::text(s, columns::CONDITION_NOTE)
         });
-        let new = parsed(v, || {
-            Some(NewCondition {
-                icd_code: icd?,
-                diagnosed_on: on?,
-                note: note?,
-            })
-        })?;
-        let cadre = parse_id("cadreId", &input.cadre_id)?;
-        Ok(ChronicCondition(
-            clinical::add_condition(writer, cadre, new).await?,
-        ))
+        Some(NewCondition {
+            icd_code: icd?,
+            diagnosed_on: on?,
+            note: note?,
+        })
     }
+}
 
-    /// Marks an active condition resolved on `resolvedOn` (not before its diagnosis, not in the
-    /// future).
-    async fn resolve_condition(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        resolved_on: Date,
-    ) -> AppResult<ChronicCondition> {
-        let (_, writer) = writer(ctx)?;
-        let mut v = Violations::new();
-        let on = v.check("resolvedOn", valid::past_date(resolved_on.0));
-        let on = parsed(v, || on)?;
-        let id = parse_id("id", &id)?;
-        Ok(ChronicCondition(
-            clinical::resolve_condition(writer, id, version, on).await?,
-        ))
-    }
+impl Input for RecordClinicVisitInput {
+    type Command = NewClinicVisit;
 
-    /// Records a clinic visit and the drugs dispensed at it, as one unit: if anything in it is
-    /// invalid, nothing is stored.
-    async fn record_clinic_visit(
-        &self,
-        ctx: &Context<'_>,
-        input: RecordClinicVisitInput,
-    ) -> AppResult<ClinicVisit> {
-        let (_, writer) = writer(ctx)?;
-        let mut v = Violations::new();
+    fn parse(&self, v: &mut Violations) -> Option<NewClinicVisit> {
         let at = v.check(
             "visitedAt",
-            if input.visited_at > Utc::now() + Duration::minutes(5) {
+            if self.visited_at > Utc::now() + Duration::minutes(5) {
                 Err("must not be in the future".into())
             } else {
-                valid::past_date(input.visited_at.date_naive()).map(|_| input.visited_at)
+                valid::past_date(self.visited_at.date_naive()).map(|_| self.visited_at)
             },
         );
-        let complaint = v.optional("complaint", input.complaint.as_deref(), |s| {
+        let complaint = v.optional("complaint", self.complaint.as_deref(), |s| {
             valid::text(s, columns::COMPLAINT)
         });
-        let diagnoses = v.check("diagnoses", valid::icd_list(&input.diagnoses));
-        let physician = v.optional("physician", input.physician.as_deref(), |s| {
+        let diagnoses = v.check("diagnoses", valid::icd_list(&self.diagnoses));
+        let physician = v.optional("physician", self.physician.as_deref(), |s| {
             valid::text(s, columns::PHYSICIAN)
         });
-        if input.prescriptions.len() > valid::MAX_LIST_ITEMS {
+        if self.prescriptions.len() > valid::MAX_LIST_ITEMS {
             let most = format!("at most {} per visit", valid::MAX_LIST_ITEMS);
             v.add("prescriptions", &most);
         }
         let mut prescriptions = Vec::new();
-        for (i, p) in input.prescriptions.iter().enumerate() {
+        for (i, p) in self.prescriptions.iter().enumerate() {
             let drug = v.check(
                 &format!("prescriptions[{i}].drug"),
                 valid::text(&p.drug, columns::DRUG),
@@ -184,19 +149,119 @@ impl RecordMutation {
                 });
             }
         }
-        let new = parsed(v, || {
-            Some(NewClinicVisit {
-                visited_at: at?,
-                complaint: complaint?,
-                diagnoses: diagnoses?,
-                physician: physician?,
-                prescriptions,
-            })
-        })?;
-        let cadre = parse_id("cadreId", &input.cadre_id)?;
-        Ok(ClinicVisit(
-            clinical::record_clinic_visit(writer, cadre, new).await?,
-        ))
+        Some(NewClinicVisit {
+            visited_at: at?,
+            complaint: complaint?,
+            diagnoses: diagnoses?,
+            physician: physician?,
+            prescriptions,
+        })
+    }
+}
+
+impl Input for CreateReferralInput {
+    type Command = NewReferral;
+
+    fn parse(&self, v: &mut Violations) -> Option<NewReferral> {
+        let on = v.check("referredOn", valid::past_date(self.referred_on.0));
+        let destination = v.check(
+            "destination",
+            valid::text(&self.destination, columns::DESTINATION),
+        );
+        let reason = v.optional("reason", self.reason.as_deref(), |s| {
+            valid::text(s, columns::REFERRAL_REASON)
+        });
+        Some(NewReferral {
+            referred_on: on?,
+            destination: destination?,
+            reason: reason?,
+            urgency: self.urgency,
+        })
+    }
+}
+
+impl Input for RecordConsultationInput {
+    type Command = NewConsultation;
+
+    fn parse(&self, v: &mut Violations) -> Option<NewConsultation> {
+        let on = v.check("heldOn", valid::past_date(self.held_on.0));
+        let council = v.check("council", valid::text(&self.council, columns::COUNCIL));
+        let participants = v.optional("participants", self.participants.as_deref(), |s| {
+            valid::text(s, columns::PARTICIPANTS)
+        });
+        let conclusion = v.optional("conclusion", self.conclusion.as_deref(), |s| {
+            valid::text(s, columns::CONSULTATION_CONCLUSION)
+        });
+        Some(NewConsultation {
+            held_on: on?,
+            council: council?,
+            participants: participants?,
+            conclusion: conclusion?,
+        })
+    }
+}
+
+impl Input for RecordVaccinationInput {
+    type Command = NewVaccination;
+
+    fn parse(&self, v: &mut Violations) -> Option<NewVaccination> {
+        let vaccine = v.check("vaccine", valid::text(&self.vaccine, columns::VACCINE));
+        let dose = v.check(
+            "doseNumber",
+            valid::range(self.dose_number, 1, 10, "").map(|d| d as i16),
+        );
+        let on = v.check("givenOn", valid::past_date(self.given_on.0));
+        let lot = v.optional("lot", self.lot.as_deref(), |s| valid::text(s, columns::LOT));
+        Some(NewVaccination {
+            vaccine: vaccine?,
+            dose_number: dose?,
+            given_on: on?,
+            lot: lot?,
+        })
+    }
+}
+
+#[Object]
+impl RecordMutation {
+    /// Adds an active chronic condition to a cadre's record.
+    async fn add_condition(
+        &self,
+        ctx: &Context<'_>,
+        input: AddConditionInput,
+    ) -> AppResult<ChronicCondition> {
+        let (_, writer) = writer(ctx)?;
+        let cadre = ("cadreId", &input.cadre_id);
+        let row = apply(writer, &input, cadre, clinical::add_condition).await?;
+        Ok(ChronicCondition(row))
+    }
+
+    /// Marks an active condition resolved on `resolvedOn` (not before its diagnosis, not in the
+    /// future).
+    async fn resolve_condition(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        resolved_on: Date,
+    ) -> AppResult<ChronicCondition> {
+        let (_, writer) = writer(ctx)?;
+        let on = parsed(|v| v.check("resolvedOn", valid::past_date(resolved_on.0)))?;
+        let id = parse_id("id", &id)?;
+        let row = clinical::resolve_condition(writer, id, version, on).await?;
+        Ok(ChronicCondition(row))
+    }
+
+    /// Records a clinic visit and the drugs dispensed at it, as one unit: if anything in it is
+    /// invalid, nothing is stored.
+    async fn record_clinic_visit(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordClinicVisitInput,
+    ) -> AppResult<ClinicVisit> {
+        let (_, writer) = writer(ctx)?;
+        let cadre = ("cadreId", &input.cadre_id);
+        let row = apply(writer, &input, cadre, clinical::record_clinic_visit).await?;
+        Ok(ClinicVisit(row))
     }
 
     /// Refers a cadre to a higher-level hospital; the referral starts `REQUESTED`.
@@ -206,27 +271,9 @@ impl RecordMutation {
         input: CreateReferralInput,
     ) -> AppResult<Referral> {
         let (_, writer) = writer(ctx)?;
-        let mut v = Violations::new();
-        let on = v.check("referredOn", valid::past_date(input.referred_on.0));
-        let destination = v.check(
-            "destination",
-            valid::text(&input.destination, columns::DESTINATION),
-        );
-        let reason = v.optional("reason", input.reason.as_deref(), |s| {
-            valid::text(s, columns::REFERRAL_REASON)
-        });
-        let new = parsed(v, || {
-            Some(NewReferral {
-                referred_on: on?,
-                destination: destination?,
-                reason: reason?,
-                urgency: input.urgency,
-            })
-        })?;
-        let cadre = parse_id("cadreId", &input.cadre_id)?;
-        Ok(Referral(
-            clinical::create_referral(writer, cadre, new).await?,
-        ))
+        let cadre = ("cadreId", &input.cadre_id);
+        let row = apply(writer, &input, cadre, clinical::create_referral).await?;
+        Ok(Referral(row))
     }
 
     /// Moves a referral on: `REQUESTED → ACCEPTED → COMPLETED`, or `CANCELLED` before it is
@@ -238,11 +285,8 @@ impl RecordMutation {
         version: i32,
         status: ReferralStatus,
     ) -> AppResult<Referral> {
-        let (_, writer) = writer(ctx)?;
-        let id = parse_id("id", &id)?;
-        Ok(Referral(
-            records::change_status::<referral::Entity>(writer, id, version, status).await?,
-        ))
+        let row = change_status::<referral::Entity>(ctx, &id, version, status).await?;
+        Ok(Referral(row))
     }
 
     /// Records an expert-council consultation (hội chẩn).
@@ -252,27 +296,9 @@ impl RecordMutation {
         input: RecordConsultationInput,
     ) -> AppResult<Consultation> {
         let (_, writer) = writer(ctx)?;
-        let mut v = Violations::new();
-        let on = v.check("heldOn", valid::past_date(input.held_on.0));
-        let council = v.check("council", valid::text(&input.council, columns::COUNCIL));
-        let participants = v.optional("participants", input.participants.as_deref(), |s| {
-            valid::text(s, columns::PARTICIPANTS)
-        });
-        let conclusion = v.optional("conclusion", input.conclusion.as_deref(), |s| {
-            valid::text(s, columns::CONSULTATION_CONCLUSION)
-        });
-        let new = parsed(v, || {
-            Some(NewConsultation {
-                held_on: on?,
-                council: council?,
-                participants: participants?,
-                conclusion: conclusion?,
-            })
-        })?;
-        let cadre = parse_id("cadreId", &input.cadre_id)?;
-        Ok(Consultation(
-            clinical::record_consultation(writer, cadre, new).await?,
-        ))
+        let cadre = ("cadreId", &input.cadre_id);
+        let row = apply(writer, &input, cadre, clinical::record_consultation).await?;
+        Ok(Consultation(row))
     }
 
     /// Records a vaccine dose. A dose number already recorded for the vaccine is `CONFLICT`.
@@ -282,27 +308,8 @@ impl RecordMutation {
         input: RecordVaccinationInput,
     ) -> AppResult<Vaccination> {
         let (_, writer) = writer(ctx)?;
-        let mut v = Violations::new();
-        let vaccine = v.check("vaccine", valid::text(&input.vaccine, columns::VACCINE));
-        let dose = v.check(
-            "doseNumber",
-            valid::range(input.dose_number, 1, 10, "").map(|d| d as i16),
-        );
-        let on = v.check("givenOn", valid::past_date(input.given_on.0));
-        let lot = v.optional("lot", input.lot.as_deref(), |s| {
-            valid::text(s, columns::LOT)
-        });
-        let new = parsed(v, || {
-            Some(NewVaccination {
-                vaccine: vaccine?,
-                dose_number: dose?,
-                given_on: on?,
-                lot: lot?,
-            })
-        })?;
-        let cadre = parse_id("cadreId", &input.cadre_id)?;
-        Ok(Vaccination(
-            clinical::record_vaccination(writer, cadre, new).await?,
-        ))
+        let cadre = ("cadreId", &input.cadre_id);
+        let row = apply(writer, &input, cadre, clinical::record_vaccination).await?;
+        Ok(Vaccination(row))
     }
 }

@@ -1,15 +1,15 @@
 //! Audit events, for admins only, within their scope.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{ID, InputObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, QueryFilter, Select};
 
 use crate::db::entities::audit_event;
 use crate::error::AppResult;
-use crate::graphql::orders::Listed;
-use crate::graphql::page::{self, Page, PageArgs};
 use crate::graphql::types::{AuditEvent, parse_id};
-use crate::graphql::{Admin, request};
+use crate::graphql::{Admin, RequestData};
+
+use super::{Guarded, ListFilter};
 
 #[derive(Default)]
 pub struct AuditQuery;
@@ -29,9 +29,10 @@ pub struct AuditEventFilter {
     pub action: Option<String>,
 }
 
-impl AuditEventFilter {
-    fn apply(
+impl ListFilter<audit_event::Entity> for AuditEventFilter {
+    async fn narrow(
         self,
+        _: &RequestData,
         mut query: Select<audit_event::Entity>,
     ) -> AppResult<Select<audit_event::Entity>> {
         use audit_event::Column;
@@ -54,44 +55,13 @@ impl AuditEventFilter {
     }
 }
 
-#[Object]
-impl AuditQuery {
+super::scoped_queries!(AuditQuery: Guarded, guard "Admin", cursors(
+    "Cursor of the event the page starts after.",
+    "Cursor of the event the page ends before."
+);
     /// An audit event by ID, or null when absent or outside the viewer's scope. Admins only.
-    #[graphql(guard = "Admin")]
-    async fn audit_event(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The record\'s ID.")] id: ID,
-    ) -> AppResult<Option<AuditEvent>> {
-        Ok(super::by_id::<audit_event::Entity>(ctx, &id)
-            .await?
-            .map(AuditEvent))
-    }
-
+    audit_event,
     /// Audit events in the viewer's scope, most recent first. Admins only.
-    #[graphql(
-        guard = "Admin",
-        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
-    )]
-    async fn audit_events(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Which events; all given conditions must hold.")] filter: Option<
-            AuditEventFilter,
-        >,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the event the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the event the page ends before.")] before: Option<String>,
-    ) -> AppResult<Option<Page<AuditEvent>>> {
-        let req = request(ctx)?;
-        let args = PageArgs::check(req.config.max_page_size, first, after, last, before)?;
-        let query = filter
-            .unwrap_or_default()
-            .apply(audit_event::Entity::find())?;
-        let order = audit_event::Entity::order();
-        page::fetch(ctx, &req.db, query, &order, &args, AuditEvent)
-            .await
-            .map(Some)
-    }
-}
+    audit_events(AuditEventFilter, "Which events; all given conditions must hold."):
+        audit_event => AuditEvent;
+);

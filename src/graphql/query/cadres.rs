@@ -8,11 +8,9 @@ use sea_orm::{ColumnTrait, EntityTrait};
 use crate::db::entities::{cadre, chronic_condition, exam_campaign, health_exam};
 use crate::domain::calendar::{EARLIEST_FILTER_YEAR, LATEST_FILTER_YEAR};
 use crate::domain::valid::Icd10Prefix;
-use crate::domain::{
-    CadreClass, CadreStatus, Cohort, Gender, GeneralClass, ManagementTier, search_terms,
-};
+use crate::domain::{CadreClass, CadreStatus, Gender, GeneralClass, ManagementTier, search_terms};
 use crate::error::{AppError, AppResult};
-use crate::graphql::page::{self, KeyKind, Ordering, Page, PageArgs, SortKey};
+use crate::graphql::page::{self, KeyKind, Ordering, Page, PageArgs};
 use crate::graphql::types::{Cadre, parse_id};
 use crate::graphql::{RequestData, request};
 use crate::scope::Selection;
@@ -227,11 +225,6 @@ fn due_in(
     campaign: &exam_campaign::Model,
 ) -> Selection<cadre::Entity> {
     use cadre::Column;
-    let cohort = match campaign.cohort {
-        Cohort::Serving => vec![CadreStatus::Serving],
-        Cohort::Retired => vec![CadreStatus::Retired],
-        Cohort::All => vec![CadreStatus::Serving, CadreStatus::Retired],
-    };
     let examined = Query::select()
         .expr(Expr::val(1))
         .from(health_exam::Entity)
@@ -245,7 +238,7 @@ fn due_in(
         .to_owned();
     query
         .filter(board_subtree::<cadre::Entity>(req, &campaign.board_code))
-        .filter(Column::Status.is_in(cohort))
+        .filter(Column::Status.is_in(campaign.cohort.statuses()))
         .filter(Expr::not_exists(examined))
 }
 
@@ -262,21 +255,7 @@ fn order(by: &CadreOrder) -> Ordering<cadre::Entity> {
             vec![page::nullable_date_key(c.last_exam_on), c.id.to_string()]
         }),
     };
-    Ordering {
-        keys: vec![
-            SortKey {
-                col,
-                kind,
-                descending,
-            },
-            SortKey {
-                col: cadre::Column::Id,
-                kind: KeyKind::Uuid,
-                descending,
-            },
-        ],
-        key_of,
-    }
+    Ordering::then_id(col, kind, cadre::Column::Id, descending, key_of)
 }
 
 #[Object]

@@ -1,18 +1,24 @@
-use async_graphql::{Context, ID, InputObject, Object};
+//! Health exams (clinical) and the periodic exam campaigns (read by every role): by ID, and
+//! as filtered lists in the viewer's scope.
+
+use async_graphql::{ID, InputObject};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
 use crate::db::entities::{exam_campaign, health_exam};
 use crate::domain::{CadreClass, ExamKind, GeneralClass};
 use crate::error::AppResult;
-use crate::graphql::orders::Listed;
-use crate::graphql::page::{self, Page, PageArgs};
+use crate::graphql::page::Page;
 use crate::graphql::scalars::Date;
 use crate::graphql::types::{ExamCampaign, HealthExam};
-use crate::graphql::{Clinical, request};
-use crate::graphql::{RequestData, types::parse_id as id_of};
+use crate::graphql::{AnyRole, Clinical, RequestData, types::parse_id as id_of};
+
+use super::{Guarded, ListFilter};
 
 #[derive(Default)]
 pub struct ExamQuery;
+
+#[derive(Default)]
+pub struct CampaignQuery;
 
 /// Which health exams to list. All given conditions must hold.
 #[derive(InputObject, Default)]
@@ -34,22 +40,18 @@ pub struct HealthExamFilter {
     pub general_class: Option<Vec<GeneralClass>>,
 }
 
-impl HealthExamFilter {
-    async fn apply(
+impl ListFilter<health_exam::Entity> for HealthExamFilter {
+    fn board_code(&self) -> Option<&str> {
+        self.board_code.as_deref()
+    }
+
+    async fn narrow(
         self,
         req: &RequestData,
         mut query: Select<health_exam::Entity>,
     ) -> AppResult<Select<health_exam::Entity>> {
         use health_exam::Column;
-        if let Some(code) = &self.board_code {
-            query = query.filter(super::board_subtree::<health_exam::Entity>(req, code));
-        }
-        if let Some(from) = self.from {
-            query = query.filter(Column::ExaminedOn.gte(from.0));
-        }
-        if let Some(to) = self.to {
-            query = query.filter(Column::ExaminedOn.lte(to.0));
-        }
+        query = super::on_days(query, Column::ExaminedOn, self.from, self.to);
         if let Some(id) = &self.campaign_id {
             // A campaign the viewer cannot see (run by a board above theirs) matches nothing,
             // like a board outside the scope: its ID is not theirs to select by.
@@ -82,96 +84,41 @@ pub struct ExamCampaignFilter {
     pub year: Option<i32>,
 }
 
-#[Object]
-impl ExamQuery {
-    /// A health exam by ID, or null when absent or outside the viewer's scope.
-    #[graphql(guard = "Clinical")]
-    async fn health_exam(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The record\'s ID.")] id: ID,
-    ) -> AppResult<Option<HealthExam>> {
-        Ok(super::by_id::<health_exam::Entity>(ctx, &id)
-            .await?
-            .map(HealthExam))
+impl ListFilter<exam_campaign::Entity> for ExamCampaignFilter {
+    fn board_code(&self) -> Option<&str> {
+        self.board_code.as_deref()
     }
 
-    /// Health exams in the viewer's scope, most recent first.
-    #[graphql(
-        guard = "Clinical",
-        complexity = "crate::graphql::page::cost(first, last, child_complexity)"
-    )]
-    async fn health_exams(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Which exams; all given conditions must hold.")] filter: Option<
-            HealthExamFilter,
-        >,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the exam the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the exam the page ends before.")] before: Option<String>,
-    ) -> AppResult<Option<Page<HealthExam>>> {
-        let req = request(ctx)?;
-        let args = PageArgs::check(req.config.max_page_size, first, after, last, before)?;
-        let query = filter
-            .unwrap_or_default()
-            .apply(req, health_exam::Entity::find())
-            .await?;
-        page::fetch(
-            ctx,
-            &req.db,
-            query,
-            &health_exam::Entity::order(),
-            &args,
-            HealthExam,
-        )
-        .await
-        .map(Some)
-    }
-
-    /// An exam campaign by ID, or null when absent or outside the viewer's scope.
-    async fn exam_campaign(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The record\'s ID.")] id: ID,
-    ) -> AppResult<Option<ExamCampaign>> {
-        Ok(super::by_id::<exam_campaign::Entity>(ctx, &id)
-            .await?
-            .map(ExamCampaign))
-    }
-
-    /// Periodic exam campaigns run by boards in the viewer's scope, latest first.
-    #[graphql(complexity = "crate::graphql::page::cost(first, last, child_complexity)")]
-    async fn exam_campaigns(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Which campaigns; all given conditions must hold.")] filter: Option<
-            ExamCampaignFilter,
-        >,
-        #[graphql(desc = "Page size from the start, at most 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the campaign the page starts after.")] after: Option<String>,
-        #[graphql(desc = "Page size from the end, at most 100.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the campaign the page ends before.")] before: Option<String>,
-    ) -> AppResult<Page<ExamCampaign>> {
-        let req = request(ctx)?;
-        let args = PageArgs::check(req.config.max_page_size, first, after, last, before)?;
-        let filter = filter.unwrap_or_default();
-        let mut query = exam_campaign::Entity::find();
-        if let Some(code) = &filter.board_code {
-            query = query.filter(super::board_subtree::<exam_campaign::Entity>(req, code));
-        }
-        if let Some(year) = filter.year {
-            query = query.filter(exam_campaign::Column::Year.eq(year));
-        }
-        page::fetch(
-            ctx,
-            &req.db,
-            query,
-            &exam_campaign::Entity::order(),
-            &args,
-            ExamCampaign,
-        )
-        .await
+    async fn narrow(
+        self,
+        _: &RequestData,
+        query: Select<exam_campaign::Entity>,
+    ) -> AppResult<Select<exam_campaign::Entity>> {
+        Ok(match self.year {
+            Some(year) => query.filter(exam_campaign::Column::Year.eq(year)),
+            None => query,
+        })
     }
 }
+
+super::scoped_queries!(ExamQuery: Guarded, guard "Clinical", cursors(
+    "Cursor of the exam the page starts after.",
+    "Cursor of the exam the page ends before."
+);
+    /// A health exam by ID, or null when absent or outside the viewer's scope.
+    health_exam,
+    /// Health exams in the viewer's scope, most recent first.
+    health_exams(HealthExamFilter, "Which exams; all given conditions must hold."):
+        health_exam => HealthExam;
+);
+
+super::scoped_queries!(CampaignQuery: Page, guard "AnyRole", cursors(
+    "Cursor of the campaign the page starts after.",
+    "Cursor of the campaign the page ends before."
+);
+    /// An exam campaign by ID, or null when absent or outside the viewer's scope.
+    exam_campaign,
+    /// Periodic exam campaigns run by boards in the viewer's scope, latest first.
+    exam_campaigns(ExamCampaignFilter, "Which campaigns; all given conditions must hold."):
+        exam_campaign => ExamCampaign;
+);

@@ -2,9 +2,9 @@
 //! visits, prescriptions, referrals, consultations, vaccinations. All clinical: analysts get
 //! `FORBIDDEN`.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::InputObject;
 use chrono::{Days, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, QueryFilter, Select};
 
 use crate::db::entities::{
     chronic_condition, clinic_visit, consultation, prescription, referral, vaccination,
@@ -12,13 +12,13 @@ use crate::db::entities::{
 use crate::domain::calendar;
 use crate::domain::{ReferralStatus, ReferralUrgency};
 use crate::error::{AppError, AppResult};
-use crate::graphql::orders::Listed;
-use crate::graphql::page::{self, Page, PageArgs};
 use crate::graphql::scalars::Date;
 use crate::graphql::types::{
     ChronicCondition, ClinicVisit, Consultation, Prescription, Referral, Vaccination,
 };
-use crate::graphql::{Clinical, RequestData, request};
+use crate::graphql::{Clinical, RequestData};
+
+use super::{Guarded, ListFilter};
 
 #[derive(Default)]
 pub struct RecordQuery;
@@ -57,16 +57,17 @@ fn start_of_day(field: &str, day: NaiveDate) -> AppResult<chrono::DateTime<Utc>>
         .ok_or_else(|| AppError::bad_input(field, format!("{field} is out of range")))
 }
 
-impl ClinicVisitFilter {
-    fn apply(
+impl ListFilter<clinic_visit::Entity> for ClinicVisitFilter {
+    fn board_code(&self) -> Option<&str> {
+        self.board_code.as_deref()
+    }
+
+    async fn narrow(
         self,
-        req: &RequestData,
+        _: &RequestData,
         mut query: Select<clinic_visit::Entity>,
     ) -> AppResult<Select<clinic_visit::Entity>> {
         use clinic_visit::Column;
-        if let Some(code) = &self.board_code {
-            query = query.filter(super::board_subtree::<clinic_visit::Entity>(req, code));
-        }
         if let Some(from) = self.from {
             let from = start_of_day("from", from.0)?;
             query = query.filter(Column::VisitedAt.gte(from));
@@ -80,22 +81,18 @@ impl ClinicVisitFilter {
     }
 }
 
-impl ReferralFilter {
-    fn apply(
+impl ListFilter<referral::Entity> for ReferralFilter {
+    fn board_code(&self) -> Option<&str> {
+        self.board_code.as_deref()
+    }
+
+    async fn narrow(
         self,
-        req: &RequestData,
+        _: &RequestData,
         mut query: Select<referral::Entity>,
     ) -> AppResult<Select<referral::Entity>> {
         use referral::Column;
-        if let Some(code) = &self.board_code {
-            query = query.filter(super::board_subtree::<referral::Entity>(req, code));
-        }
-        if let Some(from) = self.from {
-            query = query.filter(Column::ReferredOn.gte(from.0));
-        }
-        if let Some(to) = self.to {
-            query = query.filter(Column::ReferredOn.lte(to.0));
-        }
+        query = super::on_days(query, Column::ReferredOn, self.from, self.to);
         if let Some(status) = self.status {
             query = query.filter(Column::Status.is_in(status));
         }
@@ -106,63 +103,10 @@ impl ReferralFilter {
     }
 }
 
-/// The `#[Object]` impl of [`RecordQuery`]: for each kind of record, in the order given, a
-/// lookup by ID (`one`) and a list in the viewer's scope (`many`, with an optional `filter`
-/// argument of the given input type, applied by its `apply`), both clinical. One arm, so the
-/// `complexity` expression and the arguments it names share their hygiene.
-macro_rules! record_queries {
-    ($(
-        $(#[doc = $one_doc:tt])+
-        $one:ident,
-        $(#[doc = $many_doc:tt])+
-        $many:ident$(($filter:ty, $filter_doc:tt))?: $entity:ident => $node:ident;
-    )+) => {
-        #[Object]
-        impl RecordQuery {
-            $(
-                $(#[doc = $one_doc])+
-                #[graphql(guard = "Clinical")]
-                async fn $one(
-                    &self,
-                    ctx: &Context<'_>,
-                    #[graphql(desc = "The record\'s ID.")] id: ID,
-                ) -> AppResult<Option<$node>> {
-                    Ok(super::by_id::<$entity::Entity>(ctx, &id).await?.map($node))
-                }
-
-                $(#[doc = $many_doc])+
-                #[graphql(
-                    guard = "Clinical",
-                    complexity = "crate::graphql::page::cost(first, last, child_complexity)"
-                )]
-                async fn $many(
-                    &self,
-                    ctx: &Context<'_>,
-                    $(#[graphql(desc = $filter_doc)] filter: Option<$filter>,)?
-                    #[graphql(desc = "Page size from the start, at most 100 (default 20).")]
-                    first: Option<i32>,
-                    #[graphql(desc = "Cursor of the row the page starts after.")]
-                    after: Option<String>,
-                    #[graphql(desc = "Page size from the end, at most 100.")]
-                    last: Option<i32>,
-                    #[graphql(desc = "Cursor of the row the page ends before.")]
-                    before: Option<String>,
-                ) -> AppResult<Option<Page<$node>>> {
-                    let req = request(ctx)?;
-                    let max = req.config.max_page_size;
-                    let args = PageArgs::check(max, first, after, last, before)?;
-                    let query = $entity::Entity::find();
-                    $(let query = Option::<$filter>::unwrap_or_default(filter).apply(req, query)?;)?
-                    page::fetch(ctx, &req.db, query, &<$entity::Entity as Listed>::order(), &args, $node)
-                        .await
-                        .map(Some)
-                }
-            )+
-        }
-    };
-}
-
-record_queries!(
+super::scoped_queries!(RecordQuery: Guarded, guard "Clinical", cursors(
+    "Cursor of the row the page starts after.",
+    "Cursor of the row the page ends before."
+);
     /// A chronic condition by ID, or null when absent or outside the viewer's scope.
     chronic_condition,
     /// Chronic conditions in the viewer's scope, most recently diagnosed first.

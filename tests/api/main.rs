@@ -16,6 +16,7 @@ mod http;
 mod leaks;
 mod limits;
 mod n_plus_one;
+mod ops;
 mod oversized;
 mod records;
 mod registry;

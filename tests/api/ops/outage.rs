@@ -35,6 +35,8 @@ async fn behind_proxy(acquire_timeout: Duration) -> Option<(TestApp, Proxy, Data
         .expect("connect through the proxy");
     let mut config = test_config(&database.url);
     config.db_acquire_timeout = acquire_timeout;
+    // One user writing flat out; the rate limit is not what these tests are about.
+    config.rate_limit = 0;
     let app = TestApp::on(pool, config, TEST_SECRET.as_bytes(), Some(database)).await;
     Some((app, proxy, direct))
 }

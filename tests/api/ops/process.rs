@@ -339,7 +339,9 @@ fn readme_settings() -> BTreeSet<(String, String)> {
         .lines()
         .filter(|l| l.starts_with("| `--"))
         .filter_map(|l| {
-            let mut cells = l.split('|').map(str::trim).skip(1);
+            // `\|` is a pipe inside a cell (`--introspection true\|false`).
+            let row = l.replace("\\|", "/");
+            let mut cells = row.split('|').map(str::trim).skip(1);
             let flag = cells.next()?.trim_matches('`').split([' ', '`']).next()?;
             let variable = cells.next()?.trim_matches('`');
             Some((flag.to_owned(), variable.to_owned()))

@@ -10,11 +10,12 @@ use super::{Served, exchange, graphql_post, read_to_close};
 
 const VIEWER: &str = "{ viewer { subject } }";
 
-/// A client that sends part of its headers and stalls is disconnected after the header-read
-/// timeout; meanwhile other clients are served.
+/// A client that sends part of its headers and stalls, and one that connects and sends
+/// nothing, are disconnected after the header-read timeout; meanwhile other clients are served.
 #[tokio::test]
 async fn a_client_stalled_in_its_headers_is_dropped_while_others_are_served() {
     let served = Served::start(|c| c.header_read_timeout = Duration::from_secs(1)).await;
+    let mut silent = TcpStream::connect(served.addr).await.expect("connect");
     let mut stalled = TcpStream::connect(served.addr).await.expect("connect");
     stalled
         .write_all(b"POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: appl")
@@ -36,6 +37,12 @@ async fn a_client_stalled_in_its_headers_is_dropped_while_others_are_served() {
     assert!(
         answer.is_some(),
         "the stalled client was still connected 10 s later"
+    );
+    assert!(
+        read_to_close(&mut silent, Duration::from_secs(5))
+            .await
+            .is_some(),
+        "the silent client was still connected"
     );
     served.stop().await;
 }

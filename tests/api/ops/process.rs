@@ -62,19 +62,33 @@ fn free_port() -> SocketAddr {
         .expect("a free port")
 }
 
+/// A server process, killed and reaped if the test ends before it exits.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
 /// `cadre-health serve` on `dir` at `addr` with `grace`, ready (its `/healthz` answers).
-async fn start_server(dir: &Path, addr: SocketAddr, grace: &str) -> Child {
+async fn start_server(dir: &Path, addr: SocketAddr, grace: &str) -> Running {
     let log = std::fs::File::create(dir.join("server.log")).expect("log file");
-    let child = binary()
-        .arg("serve")
-        .env("CADRE_HEALTH_DATA_DIR", dir)
-        .env("CADRE_HEALTH_BIND", addr.to_string())
-        .env("CADRE_HEALTH_JWT_SECRET", TEST_SECRET)
-        .env("CADRE_HEALTH_SHUTDOWN_GRACE", grace)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start cadre-health");
+    let child = Running(
+        binary()
+            .arg("serve")
+            .env("CADRE_HEALTH_DATA_DIR", dir)
+            .env("CADRE_HEALTH_BIND", addr.to_string())
+            .env("CADRE_HEALTH_JWT_SECRET", TEST_SECRET)
+            .env("CADRE_HEALTH_SHUTDOWN_GRACE", grace)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start cadre-health"),
+    );
     let started = Instant::now();
     loop {
         let health = b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
@@ -95,14 +109,13 @@ async fn start_server(dir: &Path, addr: SocketAddr, grace: &str) -> Child {
 }
 
 /// Waits for `child` to exit, at most `within`.
-async fn exit_code(child: &mut Child, within: Duration) -> Option<i32> {
+async fn exit_code(child: &mut Running, within: Duration) -> Option<i32> {
     let started = Instant::now();
     loop {
-        if let Some(status) = child.try_wait().expect("wait") {
+        if let Some(status) = child.0.try_wait().expect("wait") {
             return Some(status.code().unwrap_or(-1));
         }
         if started.elapsed() > within {
-            let _ = child.kill();
             return None;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -124,8 +137,8 @@ async fn half_sent(addr: SocketAddr, token: &str, query: &str) -> (TcpStream, Ve
     (stream, body[half..].to_vec())
 }
 
-fn sigterm(child: &Child) {
-    let pid = Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+fn sigterm(child: &Running) {
+    let pid = Pid::from_raw(i32::try_from(child.0.id()).expect("pid"));
     kill(pid, Signal::SIGTERM).expect("SIGTERM");
 }
 
@@ -232,7 +245,9 @@ async fn past_the_shutdown_grace_the_process_exits_anyway() {
 fn a_bad_setting_stops_the_start_with_one_line_naming_it() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let data = dir.path().join("data");
-    let cases: [(&[&str], Option<(&str, &str)>, &str, &str); 4] = [
+    // (arguments, a variable set, the flag and the variable the line must name)
+    type Case<'a> = (&'a [&'a str], Option<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: [Case; 4] = [
         (
             &[],
             Some(("CADRE_HEALTH_MAX_DEPTH", "abc")),

@@ -189,9 +189,9 @@ pub struct Config {
     )]
     pub db_acquire_timeout: Duration,
 
-    /// Longest a client may take to send a request's headers (`10s`), counted from its first
-    /// byte or from the end of its previous request on a kept-alive connection; a slower
-    /// client's connection is closed.
+    /// Longest a client may take to send a request's headers (`10s`), counted from the
+    /// connection's opening or, on a kept-alive connection, from the previous answer (so an
+    /// idle connection is closed after it too); a slower client's connection is closed.
     #[arg(
         long,
         env = "CADRE_HEALTH_HEADER_READ_TIMEOUT",

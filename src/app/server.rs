@@ -53,6 +53,11 @@ pub enum Drain {
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting, lets the
 /// requests in flight finish (idle kept-alive connections are closed at once) and returns once
 /// they have, or once `options.shutdown_grace` has passed.
+///
+/// A connection must send its first byte within `options.header_read_timeout` (hyper-util's
+/// HTTP/1-or-2 detection would wait for it forever), then each request's headers within the
+/// same time, counted by hyper from the end of the previous answer: an idle kept-alive
+/// connection is closed after it too.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -67,6 +72,8 @@ pub async fn serve(
     builder.http2().timer(TokioTimer::new());
     let slots = Arc::new(Semaphore::new(options.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
+    // Tells the connections still waiting for their first byte that serving is over.
+    let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         // At the cap, stop accepting: further clients wait in the listen queue.
@@ -90,17 +97,30 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let service = TowerToHyperService::new(app.clone());
-        let connection = builder
-            .serve_connection(TokioIo::new(stream), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
+        let (builder, watcher, mut closing) =
+            (builder.clone(), graceful.watcher(), closing_rx.clone());
+        let first_byte_within = options.header_read_timeout;
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!(%peer, error = %err, "connection ended");
+            // hyper's header-read timeout starts with the first byte: a client that connects
+            // and sends nothing is let go after the same time here (or at shutdown).
+            let mut probe = [0u8; 1];
+            let first_byte = tokio::time::timeout(first_byte_within, stream.peek(&mut probe));
+            let spoke = tokio::select! {
+                peeked = first_byte => matches!(peeked, Ok(Ok(n)) if n > 0),
+                _ = closing.wait_for(|closing| *closing) => false,
+            };
+            if spoke {
+                let connection = builder
+                    .serve_connection(TokioIo::new(stream), service)
+                    .into_owned();
+                if let Err(err) = watcher.watch(connection).await {
+                    tracing::debug!(%peer, error = %err, "connection ended");
+                }
             }
             drop(slot);
         });
     }
+    let _ = closing_tx.send(true);
     drop(listener);
     let open = graceful.count();
     tracing::info!(

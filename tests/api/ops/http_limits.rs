@@ -10,8 +10,9 @@ use super::{Served, exchange, graphql_post, read_to_close};
 
 const VIEWER: &str = "{ viewer { subject } }";
 
-/// A client that sends part of its headers and stalls, and one that connects and sends
-/// nothing, are disconnected after the header-read timeout; meanwhile other clients are served.
+/// A client that sends part of its headers and stalls, one that connects and sends nothing,
+/// and one that keeps its connection open after an answer and sends nothing more, are
+/// disconnected after the header-read timeout; meanwhile other clients are served.
 #[tokio::test]
 async fn a_client_stalled_in_its_headers_is_dropped_while_others_are_served() {
     let served = Served::start(|c| c.header_read_timeout = Duration::from_secs(1)).await;
@@ -44,6 +45,17 @@ async fn a_client_stalled_in_its_headers_is_dropped_while_others_are_served() {
             .is_some(),
         "the silent client was still connected"
     );
+
+    let mut idle = TcpStream::connect(served.addr).await.expect("connect");
+    let keep_alive = String::from_utf8(graphql_post(&token, VIEWER))
+        .expect("text")
+        .replace("Connection: close\r\n", "");
+    idle.write_all(keep_alive.as_bytes()).await.expect("send");
+    let raw = read_to_close(&mut idle, Duration::from_secs(5))
+        .await
+        .expect("the idle kept-alive client was still connected");
+    let reply = super::Reply::parse(&raw).expect("an HTTP answer");
+    assert_eq!(reply.status, 200, "{reply:?}");
     served.stop().await;
 }
 

@@ -1,13 +1,15 @@
-//! The command line: `cadre-health [serve]`, `migrate`, `seed`, `token`, `schema`.
+//! The command line: `cadre-health [serve]`, `migrate`, `seed`, `token`, `schema`, `config`,
+//! `backup`.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use sea_orm::DatabaseConnection;
 
-use crate::app::{AppState, router};
+use crate::app::{AppState, Drain, ServeOptions, router};
 use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::domain::Role;
@@ -73,12 +75,31 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Check the settings and print the effective configuration, secrets hidden.
+    Config {
+        /// Check and print (the only thing this command does; accepted for clarity).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Copy the embedded SQLite database to FILE, consistently, while the server runs.
+    Backup {
+        /// The copy to write; must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
 }
 
 pub async fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = match Cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(err) => return settings_error(err),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => return settings_error(err),
+    };
     crate::telemetry::init_logging(cli.config.telemetry.log_format);
-    match dispatch(cli).await {
+    match dispatch(cli, &matches).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -87,7 +108,45 @@ pub async fn run() -> ExitCode {
     }
 }
 
-async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+/// A command line or environment that does not parse: `--help` and `--version` as clap prints
+/// them, anything else as one line naming the setting (its flag and its variable), exit code 2.
+fn settings_error(err: clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = err.print();
+        return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+    }
+    let rendered = err.render().to_string();
+    let mut line = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("error: invalid command line")
+        .trim()
+        .to_owned();
+    // Name the variable too: a setting from the environment shows only its flag in clap's text.
+    if let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) {
+        let long = arg.split([' ', '=']).next().unwrap_or_default();
+        let env = Cli::command()
+            .get_arguments()
+            .find(|a| a.get_long().is_some_and(|l| format!("--{l}") == long))
+            .and_then(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()));
+        let quoted = format!("'{arg}'");
+        let named = match env {
+            Some(env) => format!("{long} ({env})"),
+            None => long.to_owned(),
+        };
+        line = line.replacen(&quoted, &named, 1);
+    }
+    eprintln!("{line}");
+    ExitCode::from(2)
+}
+
+async fn dispatch(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
@@ -168,7 +227,133 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             print!("{}", graphql::build_schema().sdl());
             Ok(())
         }
+        Command::Config { check: _ } => {
+            print!("{}", effective_configuration(&config, matches));
+            Ok(())
+        }
+        Command::Backup { to } => backup(&config, &to).await,
     }
+}
+
+/// Every setting as `--flag  VARIABLE  value  (where it came from)`, one a line. A secret (a
+/// setting whose environment value clap hides) shows only whether it is set, and a database
+/// URL shows no password.
+fn effective_configuration(config: &Config, matches: &ArgMatches) -> String {
+    use clap::parser::ValueSource;
+    let command = Cli::command();
+    let mut rows = Vec::new();
+    for arg in command.get_arguments() {
+        let (Some(long), Some(env)) = (arg.get_long(), arg.get_env()) else {
+            continue;
+        };
+        let id = arg.get_id().as_str();
+        let raw: Option<Vec<String>> = matches.get_raw(id).map(|values| {
+            values
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+        });
+        let value = match raw {
+            None if id == "database_url" => {
+                format!("{} (the embedded default)", config.database_url())
+            }
+            None => "(not set)".to_owned(),
+            Some(_) if arg.is_hide_env_values_set() => "(set, hidden)".to_owned(),
+            Some(values) if id == "database_url" => values
+                .iter()
+                .map(|v| without_password(v))
+                .collect::<Vec<_>>()
+                .join(","),
+            Some(values) => values.join(","),
+        };
+        let source = match matches.value_source(id) {
+            Some(ValueSource::CommandLine) => "flag",
+            Some(ValueSource::EnvVariable) => "environment",
+            Some(ValueSource::DefaultValue) => "default",
+            _ => "",
+        };
+        rows.push((
+            format!("--{long}"),
+            env.to_string_lossy().into_owned(),
+            value,
+            source,
+        ));
+    }
+    let width =
+        |f: fn(&(String, String, String, &str)) -> usize| rows.iter().map(f).max().unwrap_or(0);
+    let (w0, w1, w2) = (
+        width(|r| r.0.len()),
+        width(|r| r.1.len()),
+        width(|r| r.2.chars().count()),
+    );
+    let mut out = String::new();
+    for (flag, env, value, source) in &rows {
+        let line = format!("{flag:w0$}  {env:w1$}  {value:w2$}  {source}");
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// `cadre-health backup --to FILE`: a consistent copy of the embedded SQLite database,
+/// taken with `VACUUM INTO` in one read transaction, so writers go on meanwhile (WAL) and
+/// the copy is the database as of one moment. The copy is written beside FILE under a
+/// temporary name, flushed to disk, then renamed, so FILE is never a half-written copy.
+async fn backup(config: &Config, to: &Path) -> anyhow::Result<()> {
+    if !config.is_embedded() {
+        bail!(
+            "backup copies the embedded SQLite database; for PostgreSQL use pg_dump (or \
+             continuous archiving for point-in-time recovery)"
+        );
+    }
+    if to.exists() {
+        bail!("{} already exists; choose a new file", to.display());
+    }
+    let name = to
+        .file_name()
+        .context("--to names no file")?
+        .to_string_lossy()
+        .into_owned();
+    let partial = to.with_file_name(format!(".{name}.partial"));
+    let _ = std::fs::remove_file(&partial);
+    let db = db::open_for_backup(&config.database_url(), config.db_acquire_timeout)
+        .await
+        .context("opening the database")?;
+    let copied = db::vacuum_into(&db, &partial).await;
+    db.close().await.ok();
+    if let Err(err) = copied {
+        let _ = std::fs::remove_file(&partial);
+        return Err(anyhow::Error::new(err).context("copying the database"));
+    }
+    std::fs::File::open(&partial)
+        .and_then(|file| file.sync_all())
+        .with_context(|| format!("flushing {}", partial.display()))?;
+    if to.exists() {
+        let _ = std::fs::remove_file(&partial);
+        bail!(
+            "{} appeared while copying; the copy was not kept",
+            to.display()
+        );
+    }
+    std::fs::rename(&partial, to)
+        .with_context(|| format!("renaming the copy to {}", to.display()))?;
+    eprintln!("backed up to {}", to.display());
+    Ok(())
 }
 
 /// Connects (creating the embedded data directory when needed) and migrates.
@@ -177,7 +362,7 @@ async fn open(config: &Config) -> anyhow::Result<DatabaseConnection> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating {}", config.data_dir.display()))?;
     }
-    let db = db::connect(&config.database_url())
+    let db = db::connect_with(&config.database_url(), config.db_acquire_timeout)
         .await
         .context("connecting to the database")?;
     db::migrate(&db).await.context("applying migrations")?;
@@ -226,6 +411,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(metrics) = config.telemetry.metrics_bind {
         crate::telemetry::serve_metrics(metrics, db.clone()).await?;
     }
+    let options = ServeOptions::of(&config);
+    let pool = db.clone();
     let state = AppState::new(db, config, keys)
         .await
         .map_err(|_| anyhow::anyhow!("loading the board tree"))?;
@@ -240,14 +427,24 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {bind}"))?;
     println!("{banner}");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let drained = crate::app::serve(listener, router(state), options, shutdown_signal()).await;
+    if drained == Drain::Cut {
+        bail!(
+            "requests were still running after the shutdown grace period ({}); they were cut \
+             off, and their transactions roll back",
+            humantime::format_duration(options.shutdown_grace)
+        );
+    }
+    // The requests have answered; their transactions end with them. Closing the pool says
+    // goodbye to the database instead of dropping the connections.
+    let _ = tokio::time::timeout(Duration::from_secs(2), pool.close()).await;
+    tracing::info!("stopped");
     Ok(())
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM (what systemd, Docker and Kubernetes send): the server stops
-/// accepting and lets the requests in flight finish, each to its commit or rollback.
+/// accepting and lets the requests in flight finish, each to its commit or rollback, within
+/// `--shutdown-grace`.
 async fn shutdown_signal() {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;

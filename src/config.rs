@@ -3,6 +3,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::scope::AppFilter;
 
@@ -176,6 +177,83 @@ pub struct Config {
     )]
     pub introspection: bool,
 
+    /// Longest a request waits for a database connection, and longest opening one may take
+    /// (`2s`): past it, with the database unreachable, the request answers HTTP 503
+    /// `SERVICE_UNAVAILABLE` with `Retry-After` instead of hanging.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_DB_ACQUIRE_TIMEOUT",
+        default_value = "2s",
+        value_parser = positive_duration,
+        global = true
+    )]
+    pub db_acquire_timeout: Duration,
+
+    /// Longest a client may take to send a request's headers (`10s`), counted from the
+    /// connection's opening or, on a kept-alive connection, from the previous answer (so an
+    /// idle connection is closed after it too); a slower client's connection is closed.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_HEADER_READ_TIMEOUT",
+        default_value = "10s",
+        value_parser = positive_duration,
+        global = true
+    )]
+    pub header_read_timeout: Duration,
+
+    /// Longest a client may take to send a request's body once its headers are in (`20s`);
+    /// a slower one gets HTTP 408 and its connection is closed.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_BODY_READ_TIMEOUT",
+        default_value = "20s",
+        value_parser = positive_duration,
+        global = true
+    )]
+    pub body_read_timeout: Duration,
+
+    /// Most client connections open at once; further clients wait in the listen queue until
+    /// one closes.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_MAX_CONNECTIONS",
+        default_value_t = 1024,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub max_connections: u32,
+
+    /// Requests per second each user (the verified token's board and subject) may send,
+    /// sustained; past it, HTTP 429 with `Retry-After`. `0` turns the limit off.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_RATE_LIMIT",
+        default_value_t = 100,
+        global = true
+    )]
+    pub rate_limit: u32,
+
+    /// Requests a user may send at once above the sustained rate (the bucket's size).
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_RATE_LIMIT_BURST",
+        default_value_t = 200,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub rate_limit_burst: u32,
+
+    /// On SIGTERM or SIGINT, how long the requests in flight may take to finish (`20s`);
+    /// the process then exits anyway, with a non-zero code.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_SHUTDOWN_GRACE",
+        default_value = "20s",
+        value_parser = humantime::parse_duration,
+        global = true
+    )]
+    pub shutdown_grace: Duration,
+
     /// Never set in the service (no flag, no variable): a test turns the application's scope
     /// filter off to prove that row-level security alone holds on PostgreSQL.
     #[doc(hidden)]
@@ -206,5 +284,14 @@ impl Config {
     /// Whether we run on the embedded default (which may create files under the data directory).
     pub fn is_embedded(&self) -> bool {
         self.database_url().starts_with("sqlite:")
+    }
+}
+
+/// A duration longer than zero (`2s`, `500ms`).
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(d) if d.is_zero() => Err("must be longer than zero".into()),
+        Ok(d) => Ok(d),
+        Err(err) => Err(err.to_string()),
     }
 }

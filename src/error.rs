@@ -35,6 +35,11 @@ pub enum AppError {
     Busy,
     /// The request ran out of its time before it could finish. Nothing was written.
     Timeout,
+    /// The database cannot be reached: no connection within `--db-acquire-timeout`, or the
+    /// connection broke while the request was using it. Answered HTTP 503 with `Retry-After`.
+    /// Nothing was acknowledged: a write whose commit was cut off may or may not have been
+    /// kept, so a client reads before it sends a write again.
+    Unavailable,
     /// Anything else. The detail goes to the log only.
     Internal(String),
 }
@@ -93,6 +98,7 @@ impl AppError {
             AppError::Conflict(_) => "CONFLICT",
             AppError::Busy => "DATABASE_BUSY",
             AppError::Timeout => "REQUEST_TIMEOUT",
+            AppError::Unavailable => UNAVAILABLE_CODE,
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -113,13 +119,55 @@ impl AppError {
                     .into()
             }
             AppError::Timeout => "the request took longer than the server allows".into(),
+            AppError::Unavailable => {
+                "the database cannot be reached just now; try again shortly".into()
+            }
             AppError::Internal(_) => "internal server error".into(),
         }
     }
 }
 
+/// The `extensions.code` of [`AppError::Unavailable`], which `graphql_http` looks for among a
+/// response's errors.
+pub const UNAVAILABLE_CODE: &str = "SERVICE_UNAVAILABLE";
+
+/// The `Retry-After` (seconds) of a 503 for an unreachable or busy database.
+pub const RETRY_AFTER_SECS: u64 = 1;
+
+/// Whether `err` says the database could not be reached, rather than that a statement failed:
+/// no connection in time from the pool, a connection refused, closed or broken (an I/O, TLS or
+/// protocol error on the wire), or the server shutting down or not accepting connections
+/// (SQLSTATE class `08`, `57P01`–`57P03`). These are answered 503 `SERVICE_UNAVAILABLE`; every
+/// other database error keeps its own meaning.
+pub fn is_connection_failure(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                Sqlx::Io(_)
+                | Sqlx::Tls(_)
+                | Sqlx::Protocol(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed => true,
+                Sqlx::Database(db) => db.code().is_some_and(|code| {
+                    code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+                }),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
+        if is_connection_failure(&err) {
+            tracing::warn!(error = %err, "database unreachable");
+            return AppError::Unavailable;
+        }
         let text = err.to_string();
         // SQLite's busy and busy-snapshot codes (5, 517) and PostgreSQL's lock failures. In
         // this server SQLite writers queue on `db::WriteGate` first, so these come only from

@@ -58,6 +58,8 @@ pub async fn bench_app(board: &str, role: Role, seed: bool) -> anyhow::Result<Be
     }
     let mut config = cadre_health::cli::Cli::parse_from(["cadre-health"]).config;
     config.database_url = Some(url.clone());
+    // Every client of a bench is the same user: measure the API, not the per-user rate limit.
+    config.rate_limit = 0;
     let body_limit = config.max_body_bytes;
     let keys = TokenKeys::hs256(SECRET, config.max_token_lifetime);
     let token = keys

@@ -20,7 +20,7 @@ use serde_json::json;
 use super::AppState;
 use crate::auth::check_authorization_size;
 use crate::db::Access;
-use crate::error::AppError;
+use crate::error::{AppError, RETRY_AFTER_SECS, UNAVAILABLE_CODE};
 use crate::graphql::RequestData;
 use crate::graphql::limits::{DocumentRead, Limits};
 use crate::scope::{self, Actor};
@@ -206,9 +206,19 @@ async fn post(state: Arc<AppState>, request: Request) -> Response {
         return Rejection::new(ParseRequestError::PayloadTooLarge, limit, media).into_response();
     }
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-        telemetry::refused("max_body_bytes");
-        return Rejection::new(ParseRequestError::PayloadTooLarge, limit, media).into_response();
+    // A client that declares a body and never sends it is let go after the body-read timeout.
+    let read = tokio::time::timeout(
+        state.config.body_read_timeout,
+        axum::body::to_bytes(body, limit),
+    );
+    let bytes = match read.await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            telemetry::refused("max_body_bytes");
+            return Rejection::new(ParseRequestError::PayloadTooLarge, limit, media)
+                .into_response();
+        }
+        Err(_) => return body_timeout(media),
     };
     let request = Request::from_parts(parts, Body::from(bytes));
     let headers = request.headers().clone();
@@ -217,6 +227,20 @@ async fn post(state: Arc<AppState>, request: Request) -> Response {
         Err(ParseRejection(err)) => return Rejection::new(err, limit, media).into_response(),
     };
     run(state, headers, batch, media, false).await
+}
+
+/// HTTP 408: the body did not arrive within `--body-read-timeout`. The connection is closed.
+fn body_timeout(media: MediaType) -> Response {
+    let mut response = error_reply(
+        StatusCode::REQUEST_TIMEOUT,
+        media,
+        "the request body did not arrive in time",
+        "REQUEST_TIMEOUT",
+    );
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// Whether the request body is declared as JSON in UTF-8, the one encoding of a POST that
@@ -414,6 +438,9 @@ async fn execute(
         Err(err) => return error_response(StatusCode::UNAUTHORIZED, media, err),
     };
     telemetry::note_viewer(&viewer);
+    if let Err(wait) = state.rate_limit.check(&viewer.board.code, &viewer.subject) {
+        return too_many_requests(media, wait);
+    }
     let turn = match state.write_gate.enter(access, deadline).await {
         Ok(turn) => turn,
         Err(err) => return error_response(StatusCode::SERVICE_UNAVAILABLE, media, err),
@@ -449,6 +476,15 @@ async fn execute(
         state.config.clone(),
     ));
     let mut response = state.schema.execute_batch(batch.data(data)).await;
+    // The database went away under the request: the whole request is 503, never a 500.
+    let unreachable = responses(&mut response).iter().any(|r| {
+        r.errors.iter().any(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|code| *code == Value::from(UNAVAILABLE_CODE))
+        })
+    });
     let commit = response.is_ok() && fate.commit();
     let reads = match scope::finish_request(&db, commit, &actor, turn).await {
         Ok(reads) => reads,
@@ -468,6 +504,13 @@ async fn execute(
             return error_response(status_of(&err), media, err);
         }
     }
+    if unreachable {
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            media,
+            AppError::Unavailable,
+        );
+    }
     for r in responses(&mut response) {
         add_missing_codes(r);
         null_refused_fields(r);
@@ -478,7 +521,9 @@ async fn execute(
 /// The HTTP status of a request that failed as a whole with `err`.
 fn status_of(err: &AppError) -> StatusCode {
     match err {
-        AppError::Busy | AppError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Busy | AppError::Timeout | AppError::Unavailable => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -589,7 +634,29 @@ fn responses(response: &mut BatchResponse) -> &mut [async_graphql::Response] {
 
 fn error_response(status: StatusCode, media: MediaType, err: AppError) -> Response {
     let async_err: async_graphql::Error = err.clone().into();
-    error_reply(status, media, &async_err.message, err.code())
+    let mut response = error_reply(status, media, &async_err.message, err.code());
+    if matches!(err, AppError::Unavailable | AppError::Busy) {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+    }
+    response
+}
+
+/// HTTP 429: the user has sent more than `--rate-limit` allows; `Retry-After` says when the
+/// next request will be let through (whole seconds, at least 1).
+fn too_many_requests(media: MediaType, wait: std::time::Duration) -> Response {
+    let mut response = error_reply(
+        StatusCode::TOO_MANY_REQUESTS,
+        media,
+        "too many requests; slow down and send it again later",
+        "RATE_LIMITED",
+    );
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
 }
 
 /// The extractor's error, kept whole for [`Rejection`].

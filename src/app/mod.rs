@@ -4,9 +4,14 @@
 //!
 //! - `router.rs`: the routes (`/graphql`, `/healthz`, `/readyz`) and their middleware.
 //! - `graphql_http.rs`: GraphQL over HTTP, from the request's parsing to the shaped reply.
+//! - `rate_limit.rs`: requests per user (`--rate-limit`).
+//! - `server.rs`: the socket: connections accepted up to a cap, slow clients dropped, and a
+//!   drain within a deadline on shutdown.
 
 mod graphql_http;
+mod rate_limit;
 mod router;
+mod server;
 
 use std::sync::Arc;
 
@@ -19,7 +24,9 @@ use crate::db::WriteGate;
 use crate::error::AppResult;
 use crate::graphql::{AppSchema, serving_schema};
 
+pub use rate_limit::RateLimit;
 pub use router::router;
+pub use server::{Drain, ServeOptions, serve};
 
 /// What every request handler shares.
 pub struct AppState {
@@ -36,6 +43,8 @@ pub struct AppState {
     pub schema: AppSchema,
     /// SQLite's writers, one at a time (nothing on PostgreSQL).
     pub write_gate: WriteGate,
+    /// Requests per user (`--rate-limit`).
+    pub rate_limit: RateLimit,
 }
 
 impl AppState {
@@ -49,6 +58,7 @@ impl AppState {
         let boards = Arc::new(LiveTree::new(BoardTree::load(&db).await?));
         let schema = serving_schema(&config);
         let write_gate = WriteGate::for_backend(db.get_database_backend());
+        let rate_limit = RateLimit::new(config.rate_limit, config.rate_limit_burst);
         Ok(AppState {
             db,
             config: Arc::new(config),
@@ -56,6 +66,7 @@ impl AppState {
             boards,
             schema,
             write_gate,
+            rate_limit,
         })
     }
 }

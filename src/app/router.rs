@@ -2,10 +2,11 @@
 //! `/readyz`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -13,6 +14,7 @@ use tower_http::trace::TraceLayer;
 
 use super::AppState;
 use super::graphql_http::{graphql_get, graphql_post};
+use crate::error::RETRY_AFTER_SECS;
 
 /// The whole HTTP surface, serving `state`.
 pub fn router(state: AppState) -> Router {
@@ -32,13 +34,23 @@ pub fn router(state: AppState) -> Router {
         .with_state(Arc::new(state))
 }
 
-/// `GET /readyz`: the database answers.
+/// How long `/readyz` waits for the database: a load balancer's probe is short, and an
+/// answer that comes late is no answer.
+const READY_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// `GET /readyz`: the database answers within [`READY_TIMEOUT`]; otherwise 503 with
+/// `Retry-After`, within that second.
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => "ready".into_response(),
-        Err(err) => {
-            tracing::warn!(error = %err, "database not reachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database not reachable").into_response()
-        }
-    }
+    let error = match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
+        Ok(Ok(())) => return "ready".into_response(),
+        Ok(Err(err)) => err.to_string(),
+        Err(_) => format!("no answer within {READY_TIMEOUT:?}"),
+    };
+    tracing::warn!(%error, "database not reachable");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS))],
+        "database not reachable",
+    )
+        .into_response()
 }

@@ -70,12 +70,30 @@ impl WriteGate {
     }
 }
 
-/// Opens a pool on `url` (`sqlite://...` or `postgres://...`).
+/// How long a request waits for a connection by default (`--db-acquire-timeout`).
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Opens a pool on `url` (`sqlite://...` or `postgres://...`), waiting at most
+/// [`DEFAULT_ACQUIRE_TIMEOUT`] for a connection.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, DEFAULT_ACQUIRE_TIMEOUT).await
+}
+
+/// Opens a pool on `url` whose every wait for a connection (a free one from the pool, or a new
+/// one opened to the server) ends after `acquire_timeout`: with the database unreachable, a
+/// request fails within that bound ([`crate::error::AppError::Unavailable`]) instead of
+/// hanging. Connections are checked before use, so the pool drops the dead ones of an outage
+/// and opens new ones once the server is back, without a restart.
+pub async fn connect_with(
+    url: &str,
+    acquire_timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(16)
-        .connect_timeout(Duration::from_secs(10))
+        .connect_timeout(acquire_timeout)
+        .acquire_timeout(acquire_timeout)
+        .test_before_acquire(true)
         .sqlx_logging(false)
         // WAL lets dashboards read while a clinic writes; the busy timeout queues writers
         // instead of failing them when two requests write at once.
@@ -86,6 +104,37 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
         });
     Database::connect(options).await
+}
+
+/// Opens the embedded SQLite database at `url` for `cadre-health backup`: one connection, never
+/// creating the file (a mistyped path is an error, not an empty copy), never migrating.
+pub async fn open_for_backup(
+    url: &str,
+    acquire_timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(1)
+        .connect_timeout(acquire_timeout)
+        .acquire_timeout(acquire_timeout)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(false)
+                .busy_timeout(Duration::from_secs(15))
+        });
+    Database::connect(options).await
+}
+
+/// Writes a consistent copy of the SQLite database to `path` (`VACUUM INTO`): one read
+/// transaction, so the copy is the database as of one moment while writers go on (WAL).
+pub async fn vacuum_into(db: &DatabaseConnection, path: &std::path::Path) -> Result<(), DbErr> {
+    db.execute_raw(Statement::from_sql_and_values(
+        DatabaseBackend::Sqlite,
+        "VACUUM INTO ?",
+        [path.to_string_lossy().into_owned().into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// Applies every pending migration.

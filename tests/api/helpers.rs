@@ -191,6 +191,9 @@ pub fn test_config(database_url: &str) -> Config {
     let mut config = cadre_health::cli::Cli::parse_from(["cadre-health"]).config;
     config.database_url = Some(database_url.to_owned());
     config.jwt_secret = None;
+    // Tests send many requests as one user in tight loops; the rate limit has its own tests
+    // (`ops::http_limits`), which turn it on.
+    config.rate_limit = 0;
     config
 }
 

@@ -17,6 +17,7 @@ mod leaks;
 mod limits;
 mod n_plus_one;
 mod operating;
+mod ops;
 mod oversized;
 mod records;
 mod registry;

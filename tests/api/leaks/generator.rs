@@ -275,7 +275,9 @@ impl Generator<'_> {
                     Some(format!("\"{k}\""))
                 }
                 // The tree of a day before or after the 2025 merger.
-                "asOf" if r.name == "Board" && self.chance(0.4) => {
+                // Always this arm for `asOf`, so the check knows the day asked for.
+                "asOf" if r.name == "Board" && !self.chance(0.4) => None,
+                "asOf" if r.name == "Board" => {
                     let day = format!(
                         "{}-{:02}-{:02}",
                         self.rng.random_range(2024..=2026),

@@ -211,9 +211,9 @@ async fn dispatch(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
             let plan = crate::reorg::plan::Plan::load(&plan)?.map_err(crate::reorg::Refused)?;
             let db = open(&config).await?;
             let report = if dry_run {
-                crate::reorg::dry_run(&db, &plan, effective).await?
+                crate::reorg::run(&db, &plan, effective, crate::reorg::Mode::DryRun).await?
             } else {
-                crate::reorg::apply(&db, &plan, effective).await?
+                crate::reorg::run(&db, &plan, effective, crate::reorg::Mode::Apply).await?
             };
             print!("{report}");
             if dry_run {

@@ -54,26 +54,25 @@ impl std::fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
-/// Checks `plan` against the database's tree as of `effective` and says what it would change:
-/// per board, its new holder and how many rows of each table pass to it. Writes nothing.
-pub async fn dry_run(
-    db: &DatabaseConnection,
-    plan: &Plan,
-    effective: NaiveDate,
-) -> anyhow::Result<String> {
-    let tx = crate::db::begin_system(db).await?;
-    let (boards, checked) = checked(&tx, plan, effective).await?;
-    let counts = rows_by_board(&tx).await?;
-    tx.rollback().await?;
-    Ok(report(plan, effective, &boards, &checked, &counts))
+/// Whether a reorganisation is only reviewed or applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Everything the apply does, in its transaction, then rolled back: the report is exactly
+    /// what applying would do, and nothing is written.
+    DryRun,
+    /// All or nothing, committed.
+    Apply,
 }
 
-/// Applies `plan` as of `effective`, all or nothing, and returns the dry run's report of what
-/// it did. Refused when the same plan was applied before, or when it fails its checks.
-pub async fn apply(
+/// Checks `plan` against the database's tree as of `effective`, applies it in one transaction
+/// (committed only in [`Mode::Apply`]), and reports each change and, per board, how many rows of
+/// each table pass to whom. Refused when the same plan was applied before, or when it fails its
+/// checks, every fault with its line.
+pub async fn run(
     db: &DatabaseConnection,
     plan: &Plan,
     effective: NaiveDate,
+    mode: Mode,
 ) -> anyhow::Result<String> {
     let tx = crate::db::begin_system(db).await?;
     let digest = plan.digest();
@@ -91,10 +90,13 @@ pub async fn apply(
     }
     let (boards, checked) = checked(&tx, plan, effective).await?;
     let counts = rows_by_board(&tx).await?;
-    let progress = ProgressBar::new(checked.changes.len() as u64).with_style(
-        ProgressStyle::with_template("applying {bar:40} {pos}/{len} board changes")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let progress = match mode {
+        Mode::Apply => ProgressBar::new(checked.changes.len() as u64).with_style(
+            ProgressStyle::with_template("applying {bar:40} {pos}/{len} board changes")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        Mode::DryRun => ProgressBar::hidden(),
+    };
     let after: BTreeMap<&str, &board::Model> =
         checked.after.iter().map(|b| (b.code.as_str(), b)).collect();
     let mut events = Vec::new();
@@ -148,7 +150,10 @@ pub async fn apply(
     .into_active_model()
     .insert(&tx)
     .await?;
-    tx.commit().await?;
+    match mode {
+        Mode::Apply => tx.commit().await?,
+        Mode::DryRun => tx.rollback().await?,
+    }
     progress.finish();
     Ok(report(plan, effective, &boards, &checked, &counts))
 }

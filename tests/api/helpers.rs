@@ -114,9 +114,10 @@ impl TestApp {
             .expect("read the plan")
             .expect("a well-formed plan");
         let effective = effective.parse().expect("a date");
-        let report = cadre_health::reorg::apply(&self.db, &plan, effective)
-            .await
-            .expect("apply the plan");
+        let report =
+            cadre_health::reorg::run(&self.db, &plan, effective, cadre_health::reorg::Mode::Apply)
+                .await
+                .expect("apply the plan");
         self.refresh_tree().await;
         report
     }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
-use cadre_health::reorg::{self, plan::Plan};
+use cadre_health::reorg::{self, Mode, plan::Plan};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement,
 };
@@ -349,7 +349,13 @@ async fn a_plan_is_applied_once() {
     app.reorganise(VN_2025, MERGER_DAY).await;
     let plan = Plan::load(VN_2025).expect("read").expect("parse");
     let events = scalar(&app, "SELECT COUNT(*) FROM audit_events").await;
-    let again = reorg::apply(&app.db, &plan, "2025-07-01".parse().expect("date")).await;
+    let again = reorg::run(
+        &app.db,
+        &plan,
+        "2025-07-01".parse().expect("date"),
+        Mode::Apply,
+    )
+    .await;
     let message = again.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("applied already"), "{message}");
     assert_eq!(
@@ -370,47 +376,33 @@ async fn dump(app: &TestApp, table: &str) -> Vec<String> {
     rows.iter()
         .map(|r| {
             (0..r.column_names().len())
-                .map(|i| {
-                    r.try_get_by_index::<Option<String>>(i)
-                        .map(|v| format!("{v:?}"))
-                        .or_else(|_| {
-                            r.try_get_by_index::<Option<f64>>(i)
-                                .map(|v| format!("{v:?}"))
-                        })
-                        .or_else(|_| {
-                            r.try_get_by_index::<Option<i64>>(i)
-                                .map(|v| format!("{v:?}"))
-                        })
-                        .or_else(|_| {
-                            r.try_get_by_index::<Option<i32>>(i)
-                                .map(|v| format!("{v:?}"))
-                        })
-                        .or_else(|_| {
-                            r.try_get_by_index::<Option<i16>>(i)
-                                .map(|v| format!("{v:?}"))
-                        })
-                        .or_else(|_| {
-                            r.try_get_by_index::<Option<bool>>(i)
-                                .map(|v| format!("{v:?}"))
-                        })
-                        .or_else(|_| {
-                            r.try_get_by_index::<Option<uuid::Uuid>>(i)
-                                .map(|v| format!("{v:?}"))
-                        })
-                        .or_else(|_| {
-                            r.try_get_by_index::<Option<chrono::NaiveDate>>(i)
-                                .map(|v| format!("{v:?}"))
-                        })
-                        .or_else(|_| {
-                            r.try_get_by_index::<Option<chrono::DateTime<chrono::Utc>>>(i)
-                                .map(|v| format!("{v:?}"))
-                        })
-                        .unwrap_or_else(|_| format!("column {i} unread"))
-                })
+                .map(|i| cell(r, i))
                 .collect::<Vec<_>>()
                 .join("|")
         })
         .collect()
+}
+
+/// Column `i` of `row` as text, whatever its type on either database.
+fn cell(row: &sea_orm::QueryResult, i: usize) -> String {
+    fn read<T: sea_orm::TryGetable + std::fmt::Debug>(
+        row: &sea_orm::QueryResult,
+        i: usize,
+    ) -> Option<String> {
+        row.try_get_by_index::<Option<T>>(i)
+            .ok()
+            .map(|v| format!("{v:?}"))
+    }
+    read::<String>(row, i)
+        .or_else(|| read::<f64>(row, i))
+        .or_else(|| read::<i64>(row, i))
+        .or_else(|| read::<i32>(row, i))
+        .or_else(|| read::<i16>(row, i))
+        .or_else(|| read::<bool>(row, i))
+        .or_else(|| read::<uuid::Uuid>(row, i))
+        .or_else(|| read::<chrono::NaiveDate>(row, i))
+        .or_else(|| read::<chrono::DateTime<chrono::Utc>>(row, i))
+        .unwrap_or_else(|| format!("column {i} unread"))
 }
 
 #[tokio::test]
@@ -456,8 +448,20 @@ async fn refused(app: &TestApp, plan: &str, effective: &str) -> Vec<String> {
         "SELECT COUNT(*) FROM boards WHERE closed_on IS NOT NULL",
     )
     .await;
-    let dry = reorg::dry_run(&app.db, &plan, effective.parse().expect("date")).await;
-    let applied = reorg::apply(&app.db, &plan, effective.parse().expect("date")).await;
+    let dry = reorg::run(
+        &app.db,
+        &plan,
+        effective.parse().expect("date"),
+        Mode::DryRun,
+    )
+    .await;
+    let applied = reorg::run(
+        &app.db,
+        &plan,
+        effective.parse().expect("date"),
+        Mode::Apply,
+    )
+    .await;
     assert_eq!(
         scalar(
             app,
@@ -535,9 +539,14 @@ fn write_plan(text: &str) -> String {
 async fn the_dry_run_lists_what_changes_custody_per_board_and_table() {
     let app = TestApp::seeded().await;
     let plan = Plan::load(VN_2025).expect("read").expect("parse");
-    let report = reorg::dry_run(&app.db, &plan, "2025-07-01".parse().expect("date"))
-        .await
-        .expect("a dry run");
+    let report = reorg::run(
+        &app.db,
+        &plan,
+        "2025-07-01".parse().expect("date"),
+        Mode::DryRun,
+    )
+    .await
+    .expect("a dry run");
     let cadres = scalar(&app, "SELECT COUNT(*) FROM cadres WHERE board_code = '02'").await;
     assert!(
         report.contains("02 Tỉnh Hà Giang closes into 08 Tuyên Quang"),

@@ -46,15 +46,7 @@ impl Board {
     /// For a closed board, the board its records passed to, when that lies inside the
     /// viewer's scope.
     async fn successor(&self, ctx: &Context<'_>) -> AppResult<Option<Board>> {
-        let req = request(ctx)?;
-        let Some(code) = &self.0.successor_code else {
-            return Ok(None);
-        };
-        Ok(req
-            .loader
-            .load_one(BoardKey(code.clone()))
-            .await?
-            .map(Board))
+        Board::visible(ctx, self.0.successor_code.as_deref()).await
     }
 
     /// The boards that closed into this one (merged or dissolved into it), ordered by code:
@@ -74,19 +66,22 @@ impl Board {
 
     /// The board above this one, when it lies inside the viewer's scope.
     async fn parent(&self, ctx: &Context<'_>) -> AppResult<Option<Board>> {
-        let req = request(ctx)?;
-        let Some(code) = &self.0.parent_code else {
-            return Ok(None);
-        };
-        Ok(req
-            .loader
-            .load_one(BoardKey(code.clone()))
-            .await?
-            .map(Board))
+        Board::visible(ctx, self.0.parent_code.as_deref()).await
     }
 }
 
 impl Board {
+    /// The board `code` names, when there is one and it lies inside the viewer's scope.
+    async fn visible(ctx: &Context<'_>, code: Option<&str>) -> AppResult<Option<Board>> {
+        let Some(code) = code else { return Ok(None) };
+        let req = request(ctx)?;
+        Ok(req
+            .loader
+            .load_one(BoardKey(code.to_owned()))
+            .await?
+            .map(Board))
+    }
+
     /// The board owning a row the viewer can see. A row in scope always has its board in scope,
     /// so a miss is a broken invariant, not a client error.
     pub async fn owning(ctx: &Context<'_>, code: &str) -> AppResult<Board> {

@@ -443,36 +443,17 @@ async fn refused(app: &TestApp, plan: &str, effective: &str) -> Vec<String> {
         Ok(plan) => plan,
         Err(errors) => return errors.iter().map(ToString::to_string).collect(),
     };
-    let boards = scalar(
-        app,
-        "SELECT COUNT(*) FROM boards WHERE closed_on IS NOT NULL",
-    )
-    .await;
-    let dry = reorg::run(
-        &app.db,
-        &plan,
-        effective.parse().expect("date"),
-        Mode::DryRun,
-    )
-    .await;
-    let applied = reorg::run(
-        &app.db,
-        &plan,
-        effective.parse().expect("date"),
-        Mode::Apply,
-    )
-    .await;
-    assert_eq!(
-        scalar(
-            app,
-            "SELECT COUNT(*) FROM boards WHERE closed_on IS NOT NULL"
-        )
-        .await,
-        boards,
-        "a refused plan writes nothing"
-    );
-    let dry = dry.err().map(|e| e.to_string()).unwrap_or_default();
-    let applied = applied.err().map(|e| e.to_string()).unwrap_or_default();
+    let closed = "SELECT COUNT(*) FROM boards WHERE closed_on IS NOT NULL";
+    let boards = scalar(app, closed).await;
+    let day = effective.parse().expect("date");
+    let mut refusals = Vec::new();
+    for mode in [Mode::DryRun, Mode::Apply] {
+        let answer = reorg::run(&app.db, &plan, day, mode).await;
+        refusals.push(answer.err().map(|e| e.to_string()).unwrap_or_default());
+    }
+    let closed_after = scalar(app, closed).await;
+    assert_eq!(closed_after, boards, "a refused plan writes nothing");
+    let [dry, applied] = [&refusals[0], &refusals[1]];
     assert_eq!(dry, applied, "the dry run refuses what the apply refuses");
     dry.lines().skip(1).map(|l| l.trim().to_owned()).collect()
 }

@@ -18,26 +18,24 @@ use crate::writes::{CREATE_CADRE, RECORD_EXAM, cadre_input, counts, exam};
 const VN_2025: &str = "vn-2025";
 const MERGER_DAY: &str = "2025-07-01";
 
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
+/// The first row `sql` selects, read as the superuser (no scope).
+async fn first_row(app: &TestApp, sql: &str) -> sea_orm::QueryResult {
     let backend = app.db.get_database_backend();
-    let row = app
-        .db
+    app.db
         .query_one_raw(Statement::from_string(backend, sql))
         .await
         .expect(sql)
-        .expect("a row");
+        .expect("a row")
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let row = first_row(app, sql).await;
     row.try_get_by_index::<i64>(0).expect("a count")
 }
 
 /// The IDs in the first row `sql` selects.
 async fn ids<const N: usize>(app: &TestApp, sql: &str) -> [String; N] {
-    let backend = app.db.get_database_backend();
-    let row = app
-        .db
-        .query_one_raw(Statement::from_string(backend, sql))
-        .await
-        .expect(sql)
-        .expect("a row");
+    let row = first_row(app, sql).await;
     std::array::from_fn(|i| {
         row.try_get_by_index::<uuid::Uuid>(i)
             .expect("an ID")
@@ -208,6 +206,34 @@ async fn the_tree_answers_for_any_day_with_its_lineage() {
         .data("{ board(code: \"02\", asOf: \"2025-06-30\") { code } }")
         .await;
     assert_eq!(seen["board"], Value::Null);
+}
+
+#[tokio::test]
+async fn the_strangest_days_and_years_are_answered_or_refused_cleanly() {
+    let app = TestApp::seeded().await;
+    app.reorganise(VN_2025, MERGER_DAY).await;
+    let tw = app.as_board("TW", "analyst");
+    let edges = "{ first: boards(level: PROVINCE, asOf: \"0001-01-01\") { totalCount } \
+                 last: boards(level: PROVINCE, asOf: \"9999-12-31\") { totalCount } \
+                 gone: board(code: \"02\", asOf: \"9999-12-31\") { code } }";
+    let body = tw.data(edges).await;
+    assert_eq!(
+        body["first"]["totalCount"], 63,
+        "the first tree is the 2024 one"
+    );
+    assert_eq!(body["last"]["totalCount"], 34);
+    assert_eq!(body["gone"], Value::Null);
+    for year in [i32::MAX, i32::MIN, 0] {
+        let query = format!(
+            "{{ statistics(tree: AS_RECORDED) {{ examCoverage(year: {year}) {{ total {{ eligible }} }} }} }}"
+        );
+        let body = tw.query(&query).await;
+        assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{year}: {body}");
+    }
+    let bad = tw
+        .query("{ boards(asOf: \"2025-02-30\") { totalCount } }")
+        .await;
+    assert_eq!(error_codes(&bad), ["BAD_USER_INPUT"]);
 }
 
 fn coverage(tree: &str) -> String {

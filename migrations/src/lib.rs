@@ -73,6 +73,7 @@ mod m20261122_000016_cadre_name_trigram;
 mod m20261122_000017_cadre_last_exam_on;
 mod m20261122_000050_audit_append_only;
 mod m20261201_000060_board_lineage;
+mod m20261201_000061_cadres_by_province_name;
 
 pub struct Migrator;
 
@@ -99,6 +100,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000017_cadre_last_exam_on::Migration),
             Box::new(m20261122_000050_audit_append_only::Migration),
             Box::new(m20261201_000060_board_lineage::Migration),
+            Box::new(m20261201_000061_cadres_by_province_name::Migration),
         ]
     }
 }

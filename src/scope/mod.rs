@@ -115,6 +115,30 @@ impl Scope {
         }
     }
 
+    /// This scope cut into one part per province (or district) it holds, when it holds several
+    /// (a board that absorbed others): each part is what one tenant-key-leading index range
+    /// holds. `None` for a scope of one province or district, or of everything.
+    pub fn parts(&self) -> Option<Vec<Scope>> {
+        match self {
+            Scope::Provinces(provinces) if provinces.len() > 1 => Some(
+                provinces
+                    .iter()
+                    .map(|p| Scope::provinces([p.clone()]))
+                    .collect(),
+            ),
+            Scope::Districts {
+                provinces,
+                districts,
+            } if districts.len() > 1 => Some(
+                districts
+                    .iter()
+                    .map(|d| Scope::districts(provinces.clone(), [d.clone()]))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
     /// The scope of rows with these tenant keys: all of them for the centre's (no province),
     /// a province's, or a district's.
     pub fn of_keys(keys: &TenantKeys) -> AppResult<Scope> {

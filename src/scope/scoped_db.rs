@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use sea_orm::sea_query::{Alias, Expr, IntoIden, Query};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, IntoIden, Query, UnionType};
 use sea_orm::{
     Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryResult, QuerySelect, Select,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select,
 };
 use tokio::sync::RwLock;
 use uuid::Uuid;
@@ -161,7 +161,9 @@ impl ScopedDb {
         shown: u64,
     ) -> AppResult<Vec<E::Model>> {
         let tx = self.tx.read().await;
-        let rows = self.restrict(selection.query).all(open(&tx)?).await?;
+        let conn = open(&tx)?;
+        let query = self.restrict_page(selection.query, conn.get_database_backend());
+        let rows = query.all(conn).await?;
         let seen = rows.len().min(usize::try_from(shown).unwrap_or(usize::MAX));
         self.note::<E>(&rows[..seen], selection.by_clinical_detail);
         Ok(rows)
@@ -382,6 +384,40 @@ impl ScopedDb {
     /// Entity queries (`all`, `one`, `count`), cut to the scope by [`ScopedDb::condition`].
     fn restrict<E: Tenant>(&self, query: Select<E>) -> Select<E> {
         query.filter(self.condition::<E>(None))
+    }
+
+    /// A page's query (`query`, ordered and limited) cut to the scope. On PostgreSQL a scope of
+    /// several provinces or districts (a board that absorbed others) reads each part's page on
+    /// its own and merges them: `(page of 02) UNION ALL (page of 08)`, ordered and limited
+    /// again. Each part's page is an index range read that stops after a page; one
+    /// `province_code IN ('02', '08')` would read and sort every row of both to find the first
+    /// page (PostgreSQL 15 cannot read an index in order across a list of keys). SQLite, whose
+    /// boards are small, and a scope of one part take the plain way.
+    fn restrict_page<E: Tenant>(&self, query: Select<E>, backend: DatabaseBackend) -> Select<E> {
+        let parts = match (self.filter, backend) {
+            (AppFilter::On, DatabaseBackend::Postgres) => self.scope.parts(),
+            _ => None,
+        };
+        let mut pages = parts
+            .unwrap_or_default()
+            .into_iter()
+            .map(|part| query.clone().filter(part.condition::<E>()).into_query());
+        let Some(first) = pages.next() else {
+            return self.restrict(query);
+        };
+        let mut merged = Query::select()
+            .column(Asterisk)
+            .from_subquery(first, Alias::new("part"))
+            .to_owned();
+        merged.unions(pages.map(|page| (UnionType::All, page)));
+        // The outer query is `query` itself, read from the merged pages under its table's name:
+        // its order and limit pick the page, and its conditions, which every merged row already
+        // met, change nothing.
+        let mut outer = query;
+        QueryTrait::query(&mut outer)
+            .from_clear()
+            .from_subquery(merged, Alias::new(E::default().table_name()));
+        outer
     }
 
     /// THE scope condition for every read of a tenant table, entity queries (`table` = `None`)

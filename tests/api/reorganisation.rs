@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_bad_user_input, error_codes};
+use crate::helpers::{TestApp, assert_bad_user_input, error_codes, nodes};
 use crate::writes::{CREATE_CADRE, RECORD_EXAM, cadre_input, counts, exam};
 
 const VN_2025: &str = "vn-2025";
@@ -128,6 +128,97 @@ async fn a_merged_provinces_records_pass_to_its_successor_and_to_nobody_else() {
     );
     let read = app.as_board("40", "admin").data(&trail).await;
     assert_eq!(read["auditEvents"]["totalCount"].as_i64(), Some(0));
+}
+
+/// Every cadre ID of `board`'s directory in `order`, read page by page (`first`/`after`, or
+/// `last`/`before` from the end, put back in order) with the `filter` given.
+async fn directory(
+    app: &TestApp,
+    board: &str,
+    filter: &str,
+    order: &str,
+    forward: bool,
+) -> Vec<String> {
+    let (size, cursor) = if forward {
+        ("first", "after")
+    } else {
+        ("last", "before")
+    };
+    let mut ids = Vec::new();
+    let mut at: Option<String> = None;
+    loop {
+        let from = at
+            .as_ref()
+            .map(|c| format!(", {cursor}: \"{c}\""))
+            .unwrap_or_default();
+        let query = format!(
+            "{{ cadres(filter: {{ {filter} }}, orderBy: {order}, {size}: 7{from}) {{ \
+             edges {{ cursor node {{ id }} }} pageInfo {{ hasNextPage hasPreviousPage }} }} }}"
+        );
+        let page = &app.as_board(board, "analyst").data(&query).await["cadres"];
+        let mut got = nodes(page, "id");
+        let edges = page["edges"].as_array().expect("edges");
+        if forward {
+            at = edges
+                .last()
+                .map(|e| e["cursor"].as_str().expect("a cursor").to_owned());
+            ids.append(&mut got);
+        } else {
+            at = edges
+                .first()
+                .map(|e| e["cursor"].as_str().expect("a cursor").to_owned());
+            got.append(&mut ids);
+            ids = got;
+        }
+        let more = if forward {
+            "hasNextPage"
+        } else {
+            "hasPreviousPage"
+        };
+        if page["pageInfo"][more] != json!(true) {
+            return ids;
+        }
+    }
+}
+
+/// The successor's own directory (its scope holds two provinces: on PostgreSQL each one's page
+/// is read from the index and the pages merged) pages through exactly the rows, in exactly the
+/// order, that the centre's directory filtered to the successor's subtree gives (one query over
+/// both provinces), forwards and backwards, in every order.
+#[tokio::test]
+async fn a_merged_boards_directory_pages_through_both_predecessors_in_one_order() {
+    let app = TestApp::seeded().await;
+    app.reorganise(VN_2025, MERGER_DAY).await;
+    let orders = [
+        "{ field: NAME }",
+        "{ field: NAME, direction: DESC }",
+        "{ field: BIRTH_DATE, direction: DESC }",
+        "{ field: LAST_EXAM_DATE }",
+    ];
+    for order in orders {
+        let expected = directory(&app, "TW", "boardCode: \"08\"", order, true).await;
+        assert_eq!(
+            expected.len() as i64,
+            cadres_seen(&app, "08", "analyst").await
+        );
+        for (filter, forward) in [("", true), ("", false), ("status: SERVING", true)] {
+            let seen = directory(&app, "08", filter, order, forward).await;
+            let expected = match filter {
+                "" => expected.clone(),
+                _ => {
+                    directory(
+                        &app,
+                        "TW",
+                        "boardCode: \"08\", status: SERVING",
+                        order,
+                        true,
+                    )
+                    .await
+                }
+            };
+            assert_eq!(seen, expected, "{order} {filter} forward: {forward}");
+        }
+    }
 }
 
 #[tokio::test]

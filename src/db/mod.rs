@@ -176,24 +176,6 @@ pub trait RlsScope: Sync {
     fn rls_settings(&self) -> (String, String, &'static str);
 }
 
-/// `SET LOCAL statement_timeout` on PostgreSQL (whole milliseconds, at least 1); nothing on
-/// SQLite, whose statements run in-process and are bounded by the request timeout alone.
-pub async fn set_statement_timeout(
-    tx: &DatabaseTransaction,
-    timeout: Duration,
-) -> Result<(), DbErr> {
-    if tx.get_database_backend() == DatabaseBackend::Postgres {
-        let millis = timeout.as_millis().clamp(1, i32::MAX as u128).to_string();
-        tx.execute_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            "SELECT set_config('statement_timeout', $1, true)",
-            [millis.into()],
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
 /// A transaction bound to `scope` at the database, as every request's is.
 ///
 /// On PostgreSQL it first sets the scope as transaction-local settings (`set_config(..., true)`,
@@ -205,15 +187,19 @@ pub async fn begin_scoped(
     db: &DatabaseConnection,
     scope: &impl RlsScope,
 ) -> Result<DatabaseTransaction, DbErr> {
-    begin_scoped_as(db, scope, Access::Read).await
+    begin_scoped_as(db, scope, Access::Read, None).await
 }
 
-/// [`begin_scoped`] for a transaction that will write: on SQLite it begins with
+/// [`begin_scoped`] for `access`: on SQLite a transaction that will write begins with
 /// `BEGIN IMMEDIATE`, taking the write lock at once (the caller holds its [`WriteGate`] turn).
+/// On PostgreSQL a `statement_timeout` cuts off each of its statements (`SET LOCAL`, whole
+/// milliseconds, at least 1), set by the same statement as the scope; SQLite's statements run
+/// in-process and are bounded by the request timeout alone.
 pub async fn begin_scoped_as(
     db: &DatabaseConnection,
     scope: &impl RlsScope,
     access: Access,
+    statement_timeout: Option<Duration>,
 ) -> Result<DatabaseTransaction, DbErr> {
     let tx = match (db.get_database_backend(), access) {
         (DatabaseBackend::Sqlite, Access::Write) => {
@@ -227,15 +213,21 @@ pub async fn begin_scoped_as(
     };
     if tx.get_database_backend() == DatabaseBackend::Postgres {
         let (provinces, districts, all) = scope.rls_settings();
+        let millis =
+            statement_timeout.map(|t| t.as_millis().clamp(1, i32::MAX as u128).to_string());
+        // One statement, one round trip; without a timeout the session's own is set again.
         tx.execute_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
             "SELECT set_config('app.provinces', $1, true), set_config('app.districts', $2, true), \
-             set_config('app.all', $3, true), set_config('role', $4, true)",
+             set_config('app.all', $3, true), set_config('role', $4, true), \
+             set_config('statement_timeout', \
+                        coalesce($5, current_setting('statement_timeout')), true)",
             [
                 provinces.into(),
                 districts.into(),
                 all.into(),
                 migrations::tenant::APP_ROLE.into(),
+                millis.into(),
             ],
         ))
         .await?;

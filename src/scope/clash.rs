@@ -98,7 +98,7 @@ pub(super) async fn audit_national_id_clashes(
     actor: &Actor,
     clashes: &[NationalIdClash],
 ) -> AppResult<()> {
-    let tx = crate::db::begin_scoped_as(pool, &Scope::All, crate::db::Access::Write).await?;
+    let tx = crate::db::begin_scoped_as(pool, &Scope::All, crate::db::Access::Write, None).await?;
     let central = board::Entity::find()
         .filter(board::Column::Level.eq(BoardLevel::Central))
         .one(&tx)

@@ -36,8 +36,7 @@ pub async fn begin_request(
     timeout: Duration,
     access: Access,
 ) -> Result<ScopedDb, DbErr> {
-    let tx = db::begin_scoped_as(db, &scope, access).await?;
-    db::set_statement_timeout(&tx, timeout + STATEMENT_GRACE).await?;
+    let tx = db::begin_scoped_as(db, &scope, access, Some(timeout + STATEMENT_GRACE)).await?;
     // A read-only SQLite transaction must not write its audit events: they go in a
     // transaction of their own once it has ended (see `WriteGate`).
     let audits_inline =
@@ -72,7 +71,7 @@ pub async fn audit_unkept_reads(
     reads: &[Change],
 ) -> AppResult<()> {
     let _turn = gate.enter(Access::Write, deadline).await?;
-    let tx = db::begin_scoped_as(pool, scope, Access::Write).await?;
+    let tx = db::begin_scoped_as(pool, scope, Access::Write, None).await?;
     write_events(&tx, actor, reads.iter()).await?;
     tx.commit().await?;
     Ok(())

@@ -154,12 +154,14 @@ async fn postgres_cuts_off_each_statement_of_a_request() {
         return; // SQLite runs statements in-process; the request timeout bounds them.
     }
     use sea_orm::ConnectionTrait;
-    let tx = cadre_health::db::begin_scoped(&app.db, &cadre_health::scope::Scope::All)
-        .await
-        .expect("begin");
-    cadre_health::db::set_statement_timeout(&tx, Duration::from_millis(50))
-        .await
-        .expect("set timeout");
+    let tx = cadre_health::db::begin_scoped_as(
+        &app.db,
+        &cadre_health::scope::Scope::All,
+        cadre_health::db::Access::Read,
+        Some(Duration::from_millis(50)),
+    )
+    .await
+    .expect("begin");
     let slow = tx.execute_unprepared("SELECT pg_sleep(2)").await;
     assert!(
         slow.is_err(),

@@ -15,10 +15,10 @@ use crate::helpers::{Client, TestApp, nodes};
 /// the page, boards, parent boards, latest exams, campaigns, conditions and their counts (8),
 /// plus one more for parent boards outside the viewer's scope (the loader caches what it
 /// found, not what it did not), plus the one insert of the request's clinical-read audit events
-/// (a page of 100 cadres costs one insert, not 100). PostgreSQL adds the request's two setup
-/// statements (scope and role; statement timeout).
+/// (a page of 100 cadres costs one insert, not 100). PostgreSQL adds the request's one setup
+/// statement (scope, role and statement timeout).
 const BOUND: usize = 10;
-const POSTGRES_SETUP: usize = 2;
+const POSTGRES_SETUP: usize = 1;
 
 const LIST: &str = "query ($n: Int) { cadres(first: $n) { totalCount edges { node { id fullName
     board { code parent { code } }

@@ -129,18 +129,28 @@ fn settings_error(err: clap::Error) -> ExitCode {
         .trim()
         .to_owned();
     // Name the variable too: a setting from the environment shows only its flag in clap's text.
-    if let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) {
+    let named = |arg: &str| {
         let long = arg.split([' ', '=']).next().unwrap_or_default();
         let env = Cli::command()
             .get_arguments()
             .find(|a| a.get_long().is_some_and(|l| format!("--{l}") == long))
             .and_then(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()));
-        let quoted = format!("'{arg}'");
-        let named = match env {
+        match env {
             Some(env) => format!("{long} ({env})"),
             None => long.to_owned(),
-        };
-        line = line.replacen(&quoted, &named, 1);
+        }
+    };
+    match err.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => {
+            line = line.replacen(&format!("'{arg}'"), &named(arg), 1);
+        }
+        // A setting that needs another (`--only-trusted` needs `--trusted-documents`): clap
+        // lists the missing ones on the lines below; they go on this one.
+        Some(ContextValue::Strings(args)) if err.kind() == ErrorKind::MissingRequiredArgument => {
+            let missing: Vec<String> = args.iter().map(|a| named(a)).collect();
+            line = format!("{line} {}", missing.join(", "));
+        }
+        _ => {}
     }
     eprintln!("{line}");
     ExitCode::from(2)

@@ -254,6 +254,41 @@ pub struct Config {
     )]
     pub shutdown_grace: Duration,
 
+    /// An origin whose pages may call the API from a browser (CORS), such as
+    /// `https://dashboard.example.gov.vn`; repeat the flag, or separate origins with commas in
+    /// the variable. None (the default): no answer carries a CORS header.
+    #[arg(
+        long = "cors-origin",
+        env = "CADRE_HEALTH_CORS_ORIGIN",
+        value_name = "ORIGIN",
+        value_delimiter = ',',
+        value_parser = crate::app::parse_origin,
+        global = true
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// A manifest of trusted GraphQL documents, `{ "<sha256 hex>": "<document>", ... }` (GraphQL
+    /// Codegen's `persisted-documents.json`, Relay's `persisted_queries.json`): requests may
+    /// name them by `documentId` or APQ hash. Every hash is checked when the file is read.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_TRUSTED_DOCUMENTS",
+        value_name = "FILE",
+        value_parser = crate::app::TrustedDocuments::load,
+        global = true
+    )]
+    pub trusted_documents: Option<crate::app::TrustedDocuments>,
+
+    /// Refuse every document that is not in the trusted manifest (`TRUSTED_DOCUMENT_REQUIRED`,
+    /// HTTP 403), except an admin's.
+    #[arg(
+        long,
+        env = "CADRE_HEALTH_ONLY_TRUSTED",
+        requires = "trusted_documents",
+        global = true
+    )]
+    pub only_trusted: bool,
+
     /// Never set in the service (no flag, no variable): a test turns the application's scope
     /// filter off to prove that row-level security alone holds on PostgreSQL.
     #[doc(hidden)]

@@ -10,14 +10,14 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{
     BatchRequest, BatchResponse, ErrorExtensionValues, Name, ParseRequestError, PathSegment, Value,
 };
-use async_graphql_axum::GraphQLBatchRequest;
-use axum::body::Body;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
 use super::AppState;
+use super::etag;
+use super::persisted::{self, Source, Unresolved};
 use crate::auth::check_authorization_size;
 use crate::db::Access;
 use crate::error::{AppError, RETRY_AFTER_SECS, UNAVAILABLE_CODE};
@@ -104,21 +104,37 @@ fn not_acceptable() -> Response {
     )
 }
 
-/// `GET /graphql`: a query in the URL is executed; a bare GET (a browser) gets GraphiQL.
+/// `GET /graphql`: a query in the URL (or a persisted document's id or hash) is executed; a
+/// bare GET (a browser) gets GraphiQL.
 pub(super) async fn graphql_get(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    telemetry::graphql_request(
+    let response = telemetry::graphql_request(
         telemetry::request_id(request.headers()),
         get(state, request),
     )
-    .await
+    .await;
+    no_store_unless_cacheable(response)
+}
+
+/// Every answer that `etag.rs` did not mark cacheable (a POST's, an error, a refusal) is never
+/// stored, by a browser or anything between.
+fn no_store_unless_cacheable(mut response: Response) -> Response {
+    if !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 async fn get(state: Arc<AppState>, request: Request) -> Response {
-    let has_query = request
-        .uri()
-        .query()
-        .is_some_and(|q| q.split('&').any(|p| p.starts_with("query=")));
-    if !has_query {
+    let executes = request.uri().query().is_some_and(|q| {
+        q.split('&').any(|p| {
+            ["query=", "documentId=", "extensions="]
+                .iter()
+                .any(|k| p.starts_with(k))
+        })
+    });
+    if !executes {
         return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
     }
     let Some(media) = MediaType::negotiate(request.headers()) else {
@@ -127,8 +143,8 @@ async fn get(state: Arc<AppState>, request: Request) -> Response {
     if let Err(err) = check_authorization_size(request.headers()) {
         return error_response(StatusCode::UNAUTHORIZED, media, err);
     }
-    let batch = match get_request(request.uri()) {
-        Some(single) => BatchRequest::Single(single),
+    let (batch, ids) = match get_request(request.uri()) {
+        Some((single, id)) => (BatchRequest::Single(single), vec![id]),
         None => {
             let err =
                 ParseRequestError::InvalidRequest(std::io::Error::other("bad parameters").into());
@@ -136,13 +152,15 @@ async fn get(state: Arc<AppState>, request: Request) -> Response {
         }
     };
     let headers = request.headers().clone();
-    run(state, headers, batch, media, true).await
+    run(state, headers, batch, ids, media, true).await
 }
 
 /// The parameters of a GET request, as GraphQL over HTTP names them. (async-graphql's own GET
 /// parser expects `operation_name`, so it is not used.)
 #[derive(serde::Deserialize)]
 struct GetParams {
+    /// Empty when a persisted document is named instead.
+    #[serde(default)]
     query: String,
     #[serde(rename = "operationName")]
     operation_name: Option<String>,
@@ -150,9 +168,13 @@ struct GetParams {
     variables: Option<String>,
     /// JSON, URL-encoded.
     extensions: Option<String>,
+    /// A persisted document's id (`sha256:<hex>`).
+    #[serde(rename = "documentId")]
+    document_id: Option<String>,
 }
 
-fn get_request(uri: &axum::http::Uri) -> Option<async_graphql::Request> {
+/// The request a GET carries, and the persisted document it names by `documentId`, if any.
+fn get_request(uri: &axum::http::Uri) -> Option<(async_graphql::Request, Option<String>)> {
     let axum::extract::Query(params) = axum::extract::Query::<GetParams>::try_from_uri(uri).ok()?;
     let mut request = async_graphql::Request::new(params.query);
     if let Some(name) = params.operation_name.filter(|n| !n.is_empty()) {
@@ -165,7 +187,54 @@ fn get_request(uri: &axum::http::Uri) -> Option<async_graphql::Request> {
     if let Some(extensions) = params.extensions {
         request.extensions = serde_json::from_str(&extensions).ok()?;
     }
-    Some(request)
+    Some((request, params.document_id))
+}
+
+/// A POST body: one operation or a batch of them.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum PostBody {
+    Single(Operation),
+    Batch(Vec<Operation>),
+}
+
+/// One operation as GraphQL over HTTP sends it: what async-graphql's own `Request` reads, and
+/// `documentId` (a persisted document), which it does not.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Operation {
+    #[serde(default)]
+    query: String,
+    #[serde(default)]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: async_graphql::Variables,
+    #[serde(default)]
+    extensions: async_graphql::Extensions,
+    #[serde(default)]
+    document_id: Option<String>,
+}
+
+impl PostBody {
+    /// The batch to run, and each operation's `documentId`.
+    fn into_batch(self) -> (BatchRequest, Vec<Option<String>>) {
+        let request = |op: Operation| {
+            let mut request = async_graphql::Request::new(op.query).variables(op.variables);
+            request.operation_name = op.operation_name;
+            request.extensions = op.extensions;
+            (request, op.document_id)
+        };
+        match self {
+            PostBody::Single(op) => {
+                let (single, id) = request(op);
+                (BatchRequest::Single(single), vec![id])
+            }
+            PostBody::Batch(ops) => {
+                let (requests, ids) = ops.into_iter().map(request).unzip();
+                (BatchRequest::Batch(requests), ids)
+            }
+        }
+    }
 }
 
 /// `POST /graphql`. Refused before the body is read: an unacceptable `Accept` (406), an
@@ -173,11 +242,12 @@ fn get_request(uri: &axum::http::Uri) -> Option<async_graphql::Request> {
 /// declared length over the limit (413). The body is then read here, against the limit, so
 /// that a chunked body that runs over it is answered 413 like one that declares its size.
 pub(super) async fn graphql_post(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    telemetry::graphql_request(
+    let response = telemetry::graphql_request(
         telemetry::request_id(request.headers()),
         post(state, request),
     )
-    .await
+    .await;
+    no_store_unless_cacheable(response)
 }
 
 async fn post(state: Arc<AppState>, request: Request) -> Response {
@@ -220,13 +290,14 @@ async fn post(state: Arc<AppState>, request: Request) -> Response {
         }
         Err(_) => return body_timeout(media),
     };
-    let request = Request::from_parts(parts, Body::from(bytes));
-    let headers = request.headers().clone();
-    let batch = match GraphQLBatchRequest::<ParseRejection>::from_request(request, &()).await {
-        Ok(batch) => batch.into_inner(),
-        Err(ParseRejection(err)) => return Rejection::new(err, limit, media).into_response(),
+    let (batch, ids) = match serde_json::from_slice::<PostBody>(&bytes) {
+        Ok(body) => body.into_batch(),
+        Err(err) => {
+            let err = ParseRequestError::InvalidRequest(Box::new(err));
+            return Rejection::new(err, limit, media).into_response();
+        }
     };
-    run(state, headers, batch, media, false).await
+    run(state, parts.headers, batch, ids, media, false).await
 }
 
 /// HTTP 408: the body did not arrive within `--body-read-timeout`. The connection is closed.
@@ -276,6 +347,7 @@ async fn run(
     state: Arc<AppState>,
     headers: HeaderMap,
     mut batch: BatchRequest,
+    ids: Vec<Option<String>>,
     media: MediaType,
     is_get: bool,
 ) -> Response {
@@ -295,6 +367,20 @@ async fn run(
         BatchRequest::Single(request) => std::slice::from_mut(request),
         BatchRequest::Batch(requests) => requests.as_mut_slice(),
     };
+    // Documents named by hash are filled in first: what follows reads every document alike.
+    let mut documents = Documents::default();
+    for (i, (request, id)) in requests.iter_mut().zip(ids).enumerate() {
+        match state.persisted.resolve(request, id.as_deref()) {
+            Ok(Source::Register(hash)) => {
+                documents.sources.push(Source::Register(hash));
+                documents
+                    .to_register
+                    .push((i, hash, Arc::from(request.query.as_str())));
+            }
+            Ok(source) => documents.sources.push(source),
+            Err(unresolved) => return persisted_refusal(media, unresolved),
+        }
+    }
     for request in requests.iter_mut() {
         if changes_data(limits, request).await {
             access = Access::Write;
@@ -318,7 +404,12 @@ async fn run(
     let deadline = tokio::time::Instant::now() + timeout;
     let fate = Arc::new(Fate::default());
     let _abandon_if_dropped = AbandonOnDrop(fate.clone());
-    let work = execute(state, headers, batch, media, access, deadline, fate.clone());
+    let plan = Plan {
+        access,
+        is_get,
+        documents,
+    };
+    let work = execute(state, headers, batch, media, plan, deadline, fate.clone());
     let mut task = tokio::spawn(telemetry::carry(work));
     let joined = match tokio::time::timeout_at(deadline, &mut task).await {
         Ok(joined) => joined,
@@ -336,6 +427,64 @@ async fn run(
             AppError::Internal(format!("request task failed: {err}")),
         )
     })
+}
+
+/// What [`run`] found out about a request before executing it.
+struct Plan {
+    /// Whether it writes.
+    access: Access,
+    /// Sent with GET: a successful answer gets an `ETag` (see `etag.rs`).
+    is_get: bool,
+    documents: Documents,
+}
+
+/// Where each operation's document came from (`persisted.rs`).
+#[derive(Default)]
+struct Documents {
+    sources: Vec<Source>,
+    /// Documents sent with their APQ hash: `(operation, hash, text)`, kept once the operation
+    /// has passed the document limits and validation.
+    to_register: Vec<(usize, persisted::Hash, Arc<str>)>,
+}
+
+/// A persisted document that could not be found, or a malformed way of naming one.
+///
+/// `PERSISTED_QUERY_NOT_FOUND` is answered 200 whatever the media type: Apollo's and urql's
+/// clients then send the document itself, but Apollo Client takes a 400 for a server without
+/// persisted queries and stops using them.
+fn persisted_refusal(media: MediaType, unresolved: Unresolved) -> Response {
+    match unresolved {
+        Unresolved::NotFound => error_reply(
+            StatusCode::OK,
+            media,
+            persisted::NOT_FOUND_MESSAGE,
+            "PERSISTED_QUERY_NOT_FOUND",
+        ),
+        Unresolved::BadInput(message, field) => {
+            telemetry::note_outcome("BAD_USER_INPUT");
+            let status = match media {
+                MediaType::GraphQLResponse => StatusCode::BAD_REQUEST,
+                MediaType::Json => StatusCode::OK,
+            };
+            let body = json!({ "errors": [{
+                "message": message,
+                "extensions": { "code": "BAD_USER_INPUT", "field": field },
+            }] });
+            reply(status, media, body.to_string().into_bytes())
+        }
+    }
+}
+
+/// HTTP 403: under `--only-trusted`, a request that is not an admin's may run only documents
+/// of the trusted manifest.
+fn trusted_document_required(media: MediaType) -> Response {
+    error_reply(
+        StatusCode::FORBIDDEN,
+        media,
+        "this server runs only trusted documents: send the documentId (or APQ hash) of a \
+         document in its manifest",
+        "TRUSTED_DOCUMENT_REQUIRED",
+    )
 }
 
 /// Whether a request's work may still commit. See [`run`].
@@ -425,10 +574,15 @@ async fn execute(
     headers: HeaderMap,
     batch: BatchRequest,
     media: MediaType,
-    access: Access,
+    plan: Plan,
     deadline: tokio::time::Instant,
     fate: Arc<Fate>,
 ) -> Response {
+    let Plan {
+        access,
+        is_get,
+        documents,
+    } = plan;
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
@@ -441,6 +595,12 @@ async fn execute(
     if let Err(wait) = state.rate_limit.check(&viewer.board.code, &viewer.subject) {
         return too_many_requests(media, wait);
     }
+    // Refused before the request's transaction begins: nothing is written, not even audit.
+    if !state.persisted.admits(viewer.role, &documents.sources) {
+        telemetry::refused("only_trusted");
+        return trusted_document_required(media);
+    }
+    let audience = is_get.then(|| etag::Audience::of(&viewer));
     let turn = match state.write_gate.enter(access, deadline).await {
         Ok(turn) => turn,
         Err(err) => return error_response(StatusCode::SERVICE_UNAVAILABLE, media, err),
@@ -515,7 +675,27 @@ async fn execute(
         add_missing_codes(r);
         null_refused_fields(r);
     }
-    graphql_reply(&response, media)
+    // A document sent with its APQ hash is kept once it has passed the limits and validation
+    // (its operation reached execution), whatever the execution's outcome.
+    let all = responses(&mut response);
+    for (i, hash, document) in documents.to_register {
+        if all.get(i).is_some_and(|r| !is_request_error(r)) {
+            state.persisted.register(hash, document);
+        }
+    }
+    let (status, body) = match graphql_body(&response, media) {
+        Ok(answer) => answer,
+        Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, media, err),
+    };
+    let cacheable =
+        status == StatusCode::OK && responses(&mut response).iter().all(|r| r.errors.is_empty());
+    match audience {
+        Some(audience) if cacheable => {
+            let tag = audience.tag(&body);
+            etag::cached(&headers, tag, || reply(status, media, body))
+        }
+        _ => reply(status, media, body),
+    }
 }
 
 /// The HTTP status of a request that failed as a whole with `err`.
@@ -528,17 +708,18 @@ fn status_of(err: &AppError) -> StatusCode {
     }
 }
 
-/// The GraphQL response with the status GraphQL over HTTP asks for: with
+/// The GraphQL response's status and body, as GraphQL over HTTP asks for them: with
 /// `application/graphql-response+json`, 400 when the request never reached execution (it did
 /// not parse, failed validation, or broke a limit: no data and no error with a path);
 /// otherwise 200. A response that never reached execution has no `data` entry at all (the
 /// GraphQL specification: "If an error was raised before execution begins, the data entry
 /// should not be present"), whichever the media type; async-graphql would write `null`.
-fn graphql_reply(response: &BatchResponse, media: MediaType) -> Response {
+fn graphql_body(
+    response: &BatchResponse,
+    media: MediaType,
+) -> Result<(StatusCode, Vec<u8>), AppError> {
     telemetry::note_response(response);
-    let request_error = |r: &async_graphql::Response| {
-        r.data == Value::Null && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty())
-    };
+    let request_error = is_request_error;
     let failed = match response {
         BatchResponse::Single(r) => request_error(r),
         BatchResponse::Batch(rs) => !rs.is_empty() && rs.iter().all(request_error),
@@ -565,15 +746,15 @@ fn graphql_reply(response: &BatchResponse, media: MediaType) -> Response {
             .collect::<Result<Vec<_>, _>>()
             .map(serde_json::Value::Array),
     }
-    .and_then(|json| serde_json::to_vec(&json));
-    match body {
-        Ok(body) => reply(status, media, body),
-        Err(err) => error_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            media,
-            AppError::Internal(format!("serialising a response: {err}")),
-        ),
-    }
+    .and_then(|json| serde_json::to_vec(&json))
+    .map_err(|err| AppError::Internal(format!("serialising a response: {err}")))?;
+    Ok((status, body))
+}
+
+/// Whether a response never reached execution: no data, and only errors without a path (it
+/// did not parse, failed validation, or broke a limit).
+fn is_request_error(r: &async_graphql::Response) -> bool {
+    r.data == Value::Null && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty())
 }
 
 /// Errors raised by async-graphql itself (syntax, validation, argument coercion) carry no
@@ -657,21 +838,6 @@ fn too_many_requests(media: MediaType, wait: std::time::Duration) -> Response {
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
     response
-}
-
-/// The extractor's error, kept whole for [`Rejection`].
-struct ParseRejection(ParseRequestError);
-
-impl From<ParseRequestError> for ParseRejection {
-    fn from(err: ParseRequestError) -> Self {
-        ParseRejection(err)
-    }
-}
-
-impl IntoResponse for ParseRejection {
-    fn into_response(self) -> Response {
-        StatusCode::BAD_REQUEST.into_response()
-    }
 }
 
 /// Why a request body could not be read as GraphQL, answered without echoing parser internals.

@@ -5,10 +5,16 @@
 //! - `router.rs`: the routes (`/graphql`, `/healthz`, `/readyz`) and their middleware.
 //! - `graphql_http.rs`: GraphQL over HTTP, from the request's parsing to the shaped reply.
 //! - `rate_limit.rs`: requests per user (`--rate-limit`).
+//! - `browser.rs`: CORS for the configured origins, compressed answers.
+//! - `persisted.rs`: documents named by hash (trusted manifest, automatic persisted queries).
+//! - `etag.rs`: `ETag` and 304 for GET answers, per viewer.
 //! - `server.rs`: the socket: connections accepted up to a cap, slow clients dropped, and a
 //!   drain within a deadline on shutdown.
 
+mod browser;
+mod etag;
 mod graphql_http;
+mod persisted;
 mod rate_limit;
 mod router;
 mod server;
@@ -24,6 +30,8 @@ use crate::db::WriteGate;
 use crate::error::AppResult;
 use crate::graphql::{AppSchema, serving_schema};
 
+pub use browser::parse_origin;
+pub use persisted::{PersistedDocuments, TrustedDocuments};
 pub use rate_limit::RateLimit;
 pub use router::router;
 pub use server::{Drain, ServeOptions, serve};
@@ -45,6 +53,8 @@ pub struct AppState {
     pub write_gate: WriteGate,
     /// Requests per user (`--rate-limit`).
     pub rate_limit: RateLimit,
+    /// Documents named by hash: the trusted manifest and the automatic store.
+    pub persisted: PersistedDocuments,
 }
 
 impl AppState {
@@ -59,6 +69,8 @@ impl AppState {
         let schema = serving_schema(&config);
         let write_gate = WriteGate::for_backend(db.get_database_backend());
         let rate_limit = RateLimit::new(config.rate_limit, config.rate_limit_burst);
+        let persisted =
+            PersistedDocuments::new(config.trusted_documents.clone(), config.only_trusted);
         Ok(AppState {
             db,
             config: Arc::new(config),
@@ -67,6 +79,7 @@ impl AppState {
             schema,
             write_gate,
             rate_limit,
+            persisted,
         })
     }
 }

@@ -1,5 +1,5 @@
 //! The HTTP routes and their middleware: `/graphql` (see `graphql_http.rs`), `/healthz` and
-//! `/readyz`.
+//! `/readyz`; CORS and compression (`browser.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,12 +7,14 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::map_response;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use super::AppState;
+use super::browser;
 use super::graphql_http::{graphql_get, graphql_post};
 use crate::error::RETRY_AFTER_SECS;
 
@@ -22,16 +24,29 @@ pub fn router(state: AppState) -> Router {
     // `max_body_bytes` itself (see `graphql_post`), so its 413 is coded JSON like every other
     // answer, declared length or chunked. (tower-http's layer answers a declared one in plain
     // text.) The other routes never read theirs.
-    Router::new()
+    let cors = browser::cors(&state.config.cors_origins);
+    let router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        // Answers above a kilobyte compressed by `Accept-Encoding`; a compressed answer's ETag
+        // names its coding (layers run outside in: the last one added sees the request first).
+        .layer(browser::compression())
+        .layer(map_response(browser::tag_by_coding))
         // Every request gets an `x-request-id` (a client's own is kept), echoed in the response,
         // seen by the trace layer and written on the request's audit events.
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span))
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(Arc::new(state))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+    // CORS outermost, so that a preflight is answered before anything else runs; only when
+    // origins are configured (otherwise no answer carries a CORS header).
+    let router = match cors {
+        Some(cors) => router
+            .layer(cors)
+            .layer(map_response(browser::only_for_allowed_origins)),
+        None => router,
+    };
+    router.with_state(Arc::new(state))
 }
 
 /// How long `/readyz` waits for the database: a load balancer's probe is short, and an

@@ -168,6 +168,20 @@ impl TestApp {
         &self,
         request: Request<Body>,
     ) -> (StatusCode, axum::http::HeaderMap, Value) {
+        let (status, headers, bytes) = self.send_raw(request).await;
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        (status, headers, body)
+    }
+}
+
+impl TestApp {
+    /// Sends a raw HTTP request through the router; the answer's status, headers and body bytes
+    /// as they left it (compressed, say).
+    pub async fn send_raw(
+        &self,
+        request: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, axum::body::Bytes) {
         let response = self
             .router
             .clone()
@@ -182,9 +196,7 @@ impl TestApp {
             .await
             .expect("read body")
             .to_bytes();
-        let body = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-        (status, headers, body)
+        (status, headers, bytes)
     }
 }
 

@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod clinical_reads;
 mod concurrency;
+mod dashboard;
 mod documents;
 mod filters;
 mod first_run;

@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
     // text.) The other routes never read theirs.
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(crate::live::graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         // Every request gets an `x-request-id` (a client's own is kept), echoed in the response,

@@ -27,7 +27,8 @@ use crate::error::{AppError, AppResult};
 use crate::scope::TenantKeys;
 
 pub use socket::{
-    CLOSE_FORBIDDEN, CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, LiveConnection, SubscriptionSlot, graphql_ws,
+    CLOSE_FORBIDDEN, CLOSE_GOING_AWAY, CLOSE_INIT_TIMEOUT, CLOSE_TOO_SLOW, LiveConnection,
+    SubscriptionSlot, graphql_ws,
 };
 
 /// The PostgreSQL channel events travel on.

@@ -7,6 +7,7 @@
 //! |---|---|
 //! | 4403 | `connection_init` without a valid token (missing, malformed, expired, a closed board), or the token expires while the socket is open (at its `exp`) |
 //! | 4429 | the subscriber is too slow: a subscription fell `--live-buffer` events behind, or the socket did not answer a ping within `--live-ping-interval` (it is not being read) |
+//! | 4408 | no `connection_init` within the ping interval |
 //! | 1001 | the server is shutting down |
 //!
 //! A write to the socket that does not complete within the ping interval (its buffers are
@@ -35,6 +36,8 @@ use crate::scope::Actor;
 pub const CLOSE_FORBIDDEN: u16 = 4403;
 /// The subscriber does not keep up.
 pub const CLOSE_TOO_SLOW: u16 = 4429;
+/// No `connection_init` in time (the protocol's own code for it).
+pub const CLOSE_INIT_TIMEOUT: u16 = 4408;
 /// The server is shutting down.
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 
@@ -235,6 +238,9 @@ async fn serve_socket(state: Arc<AppState>, socket: WebSocket, request_id: Optio
             () = &mut expiry => break (CLOSE_FORBIDDEN, "Forbidden: the token has expired".into()),
             () = too_slow.notified() => break (CLOSE_TOO_SLOW, "subscriber too slow".into()),
             _ = pings.tick() => {
+                if *auth.borrow() == Auth::Waiting {
+                    break (CLOSE_INIT_TIMEOUT, "Connection initialisation timeout".into());
+                }
                 if !answered.swap(false, Ordering::AcqRel) {
                     break (CLOSE_TOO_SLOW, "subscriber too slow: a ping went unanswered".into());
                 }

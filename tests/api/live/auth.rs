@@ -36,10 +36,8 @@ async fn no_token_or_a_bad_one_closes_with_4403() {
     let addr = app.listen().await;
     let good = json!({ "sub": "u", "board": "40", "role": "clinician", "exp": now() + 600 });
     let expired = json!({ "sub": "u", "board": "40", "role": "clinician", "exp": now() - 3600 });
-    let mut wrong_secret = Header::default();
-    wrong_secret.kid = None;
     let forged = jsonwebtoken::encode(
-        &wrong_secret,
+        &Header::default(),
         &good,
         &EncodingKey::from_secret(b"another-secret-another-secret-0123456789"),
     )
@@ -100,4 +98,14 @@ async fn a_closed_boards_token_closes_with_4403() {
     let token = app.token("412", "clinician");
     let got = init(addr, json!({"Authorization": format!("Bearer {token}")})).await;
     assert!(matches!(got, Got::Closed(4403)), "{got:?}");
+}
+
+/// A socket that never sends `connection_init` is closed with 4408 after a ping interval.
+#[tokio::test]
+async fn a_socket_that_never_initialises_closes_with_4408() {
+    let app = TestApp::spawn_with(|c| c.live.live_ping_interval = Duration::from_millis(300)).await;
+    let addr = app.listen().await;
+    let mut ws = Ws::connect(addr).await;
+    let got = ws.next_within(Duration::from_secs(10)).await;
+    assert!(matches!(got, Some(Got::Closed(4408))), "{got:?}");
 }

@@ -17,7 +17,7 @@ use async_graphql::{
     Context, ContextSelectionSet, Data, OutputType, Positioned, ServerResult, SimpleObject,
     Subscription as SubscriptionRoot, Value,
 };
-use futures_util::Stream;
+use futures_util::{FutureExt, Stream};
 use sea_orm::EntityTrait;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
@@ -27,7 +27,7 @@ use crate::db::{Access, WriteTurn};
 use crate::error::{AppError, AppResult};
 use crate::graphql::RequestData;
 use crate::graphql::types::{CoverageCell, HealthExam, coverage_cell};
-use crate::live::{ExamEvent, LiveConnection, SubscriptionSlot};
+use crate::live::{Announced, ExamEvent, LiveConnection, SubscriptionSlot};
 use crate::scope::{self, Scope, ScopedDb};
 use crate::stats::{self, Subject};
 
@@ -64,29 +64,26 @@ impl Subscription {
         stats::check_coverage_period(year, Some(round))?;
         let slot = conn.take_slot()?;
         let subject = Arc::new(subject);
-        Ok(feed(conn, slot, move |conn, event| {
+        Ok(feed(conn, slot, move |conn, announced| {
             let subject = subject.clone();
             async move {
+                let Announced { seq, event } = &*announced;
                 if !event.rounds.contains(&(year, round))
-                    || !concerns(&conn, &subject.within, &event)?
+                    || !concerns(&conn, &subject.within, event)?
                 {
                     return Ok(None);
                 }
-                let request = EventRequest::begin(&conn).await?;
-                let figures = stats::exam_coverage(&request.db, &subject, year, Some(round)).await;
-                let figures = match figures {
-                    Ok(figures) => figures,
-                    Err(err) => return Err(request.fail(err).await),
-                };
+                let figures = shared_coverage(&conn, *seq, &subject, year, round).await?;
                 let row = subject.row_of(&event.keys()).unwrap_or(0);
-                let mut rows = figures.by_board.into_iter();
-                let Some(changed) = rows.nth(row) else {
-                    return Err(request.fail(AppError::Internal("no such row".into())).await);
+                let Some(changed) = figures.by_board.get(row).cloned() else {
+                    return Err(AppError::Internal("no such row".into()));
                 };
                 let change = CoverageChange {
-                    total: coverage_cell(figures.total),
+                    total: coverage_cell(figures.total.clone()),
                     changed: coverage_cell(changed),
                 };
+                // The cells' boards are resolved on a transaction of the subscriber's own.
+                let request = EventRequest::begin(&conn).await?;
                 Ok(Some(request.deliver(change)))
             }
         }))
@@ -105,10 +102,11 @@ impl Subscription {
         conn.viewer.require_clinical()?;
         let within = Arc::new(subject(&conn, board_code.as_deref())?.within);
         let slot = conn.take_slot()?;
-        Ok(feed(conn, slot, move |conn, event| {
+        Ok(feed(conn, slot, move |conn, announced| {
             let within = within.clone();
             async move {
-                if !concerns(&conn, &within, &event)? {
+                let event = &announced.event;
+                if !concerns(&conn, &within, event)? {
                     return Ok(None);
                 }
                 let request = EventRequest::begin(&conn).await?;
@@ -128,6 +126,42 @@ impl Subscription {
             }
         }))
     }
+}
+
+/// The coverage of `subject` after event `seq`, computed once for every subscriber with the
+/// same scope, role, board, year and round (`live::SharedWork`), in a scoped transaction of
+/// its own as that scope: their answers would be the same figures.
+async fn shared_coverage(
+    conn: &Arc<LiveConnection>,
+    seq: u64,
+    subject: &Arc<Subject>,
+    year: i32,
+    round: i32,
+) -> AppResult<Arc<stats::Breakdown<stats::Coverage>>> {
+    let viewer = &conn.viewer;
+    let key = format!(
+        "{:?}|{}|{}|{year}|{round}",
+        viewer.scope.settings(),
+        viewer.role.as_str(),
+        subject.board.code
+    );
+    let work = {
+        let (conn, subject) = (conn.clone(), subject.clone());
+        move || {
+            async move {
+                let request = EventRequest::begin(&conn).await?;
+                match stats::exam_coverage(&request.db, &subject, year, Some(round)).await {
+                    Ok(figures) => {
+                        request.finish().await?;
+                        Ok(Arc::new(figures))
+                    }
+                    Err(err) => Err(request.fail(err).await),
+                }
+            }
+            .boxed()
+        }
+    };
+    conn.state.live.coverage.get_or_run(seq, key, work).await
 }
 
 /// The socket's viewer and state, set by `connection_init`.
@@ -160,7 +194,7 @@ fn feed<T, F, Fut>(
 ) -> impl Stream<Item = async_graphql::Result<Live<T>>> + Send + 'static
 where
     T: Send + Sync + 'static,
-    F: Fn(Arc<LiveConnection>, Arc<ExamEvent>) -> Fut + Send + Sync + 'static,
+    F: Fn(Arc<LiveConnection>, Arc<Announced>) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = AppResult<Option<Live<T>>>> + Send,
 {
     let events = conn.state.live.subscribe();

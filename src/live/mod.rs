@@ -14,9 +14,13 @@
 
 mod socket;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Shared};
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 use serde::{Deserialize, Serialize};
@@ -94,6 +98,67 @@ impl ExamEvent {
     }
 }
 
+/// An event as this server's bus carries it: numbered in the order it arrived here, so
+/// subscribers can share the work one event causes ([`SharedWork`]).
+#[derive(Debug)]
+pub struct Announced {
+    pub seq: u64,
+    pub event: ExamEvent,
+}
+
+/// What the coverage subscribers of one event share: the figures, computed once per (scope,
+/// role, board, year, round).
+pub type CoverageFigures = Result<Arc<crate::stats::Breakdown<crate::stats::Coverage>>, AppError>;
+
+/// Work that subscribers with the same key share for the same event: the first one to ask
+/// runs it, the others wait for its result. Only the results of the last `keep` events are
+/// held.
+pub struct SharedWork<V: Clone> {
+    entries: Mutex<HashMap<(u64, String), Shared<BoxFuture<'static, V>>>>,
+    keep: u64,
+    runs: AtomicU64,
+}
+
+impl<V: Clone + Send + Sync + 'static> SharedWork<V> {
+    fn new(keep: u64) -> Self {
+        SharedWork {
+            entries: Mutex::new(HashMap::new()),
+            keep,
+            runs: AtomicU64::new(0),
+        }
+    }
+
+    /// The result of `work` for event `seq` and `key`, run once whoever asks first. `key`
+    /// must hold everything the result depends on besides the event: the viewer's scope and
+    /// role above all, since the result is handed to everyone with the same key.
+    pub async fn get_or_run(
+        &self,
+        seq: u64,
+        key: String,
+        work: impl FnOnce() -> BoxFuture<'static, V>,
+    ) -> V {
+        let shared = {
+            let Ok(mut entries) = self.entries.lock() else {
+                return work().await;
+            };
+            entries.retain(|(s, _), _| s.saturating_add(self.keep) >= seq);
+            entries
+                .entry((seq, key))
+                .or_insert_with(|| {
+                    self.runs.fetch_add(1, Ordering::Relaxed);
+                    work().shared()
+                })
+                .clone()
+        };
+        shared.await
+    }
+
+    /// How many times work was run (not shared), since the start.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::Relaxed)
+    }
+}
+
 /// Sends `events` on the request's transaction `tx` (PostgreSQL): delivered to every listener
 /// when, and only if, the transaction commits.
 pub async fn notify(tx: &impl ConnectionTrait, events: &[ExamEvent]) -> AppResult<()> {
@@ -112,7 +177,11 @@ pub async fn notify(tx: &impl ConnectionTrait, events: &[ExamEvent]) -> AppResul
 
 /// The event bus of one server, and the live sockets it serves.
 pub struct LiveHub {
-    events: broadcast::Sender<Arc<ExamEvent>>,
+    events: broadcast::Sender<Arc<Announced>>,
+    /// The number of the next event.
+    seq: Arc<AtomicU64>,
+    /// Coverage figures shared by identical coverage subscriptions.
+    pub coverage: SharedWork<CoverageFigures>,
     backend: DatabaseBackend,
     /// Tells every live socket that the server is shutting down.
     closing: watch::Sender<bool>,
@@ -131,6 +200,7 @@ impl LiveHub {
     pub async fn start(db: &DatabaseConnection, config: LiveConfig) -> AppResult<LiveHub> {
         let (events, _) = broadcast::channel(config.live_buffer as usize);
         let backend = db.get_database_backend();
+        let seq = Arc::new(AtomicU64::new(0));
         let stop = if backend == DatabaseBackend::Postgres {
             let pool = db.get_postgres_connection_pool();
             let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool)
@@ -141,13 +211,15 @@ impl LiveHub {
                 .await
                 .map_err(|e| AppError::Internal(format!("listening for live events: {e}")))?;
             let (stop, stopped) = oneshot::channel();
-            tokio::spawn(forward(listener, events.clone(), stopped));
+            tokio::spawn(forward(listener, events.clone(), seq.clone(), stopped));
             Some(stop)
         } else {
             None
         };
         Ok(LiveHub {
             events,
+            seq,
+            coverage: SharedWork::new(u64::from(config.live_buffer)),
             backend,
             closing: watch::channel(false).0,
             sockets: AtomicUsize::new(0),
@@ -158,7 +230,7 @@ impl LiveHub {
     }
 
     /// A new subscriber's receiver: every event from now on, up to `--live-buffer` behind.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<ExamEvent>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Announced>> {
         self.events.subscribe()
     }
 
@@ -169,8 +241,7 @@ impl LiveHub {
             return;
         }
         for event in events {
-            // No subscriber: nobody to tell.
-            let _ = self.events.send(Arc::new(event));
+            send(&self.events, &self.seq, event);
         }
     }
 
@@ -223,10 +294,17 @@ impl Drop for SocketGuard {
     }
 }
 
+/// Numbers `event` and hands it to the subscribers (none: nobody to tell).
+fn send(events: &broadcast::Sender<Arc<Announced>>, seq: &AtomicU64, event: ExamEvent) {
+    let seq = seq.fetch_add(1, Ordering::Relaxed);
+    let _ = events.send(Arc::new(Announced { seq, event }));
+}
+
 /// Forwards notifications from PostgreSQL to the subscribers of this server until `stop`.
 async fn forward(
     mut listener: sea_orm::sqlx::postgres::PgListener,
-    events: broadcast::Sender<Arc<ExamEvent>>,
+    events: broadcast::Sender<Arc<Announced>>,
+    seq: Arc<AtomicU64>,
     mut stop: oneshot::Receiver<()>,
 ) {
     loop {
@@ -236,9 +314,7 @@ async fn forward(
         };
         match received {
             Ok(notification) => match serde_json::from_str::<ExamEvent>(notification.payload()) {
-                Ok(event) => {
-                    let _ = events.send(Arc::new(event));
-                }
+                Ok(event) => send(&events, &seq, event),
                 Err(err) => tracing::warn!(error = %err, "an unreadable live event was ignored"),
             },
             Err(sea_orm::sqlx::Error::PoolClosed) => return,

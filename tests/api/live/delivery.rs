@@ -235,3 +235,42 @@ async fn a_correction_moving_an_exam_out_of_the_campaign_is_announced() {
     let second = ws.event().await;
     assert_eq!(second["data"]["coverageChanged"]["total"]["examined"], 0);
 }
+
+/// Identical coverage subscriptions (same scope, role, board, year and round) share one
+/// computation per event; a different role or board computes its own. Each still gets the
+/// figures `statistics` answers.
+#[tokio::test]
+async fn identical_coverage_subscriptions_share_one_computation() {
+    let w = world().await;
+    let addr = w.app.listen().await;
+    let mut sockets = Vec::new();
+    for (board, role) in [
+        ("40", "analyst"),
+        ("40", "analyst"),
+        ("40", "analyst"),
+        ("40", "clinician"),
+        ("412", "analyst"),
+    ] {
+        let mut ws = Ws::open_as(&w.app, addr, board, role).await;
+        ws.subscribe("c", COVERAGE, json!({})).await;
+        sockets.push((board, ws));
+    }
+    subscribed(&w.app, sockets.len()).await;
+    let before = w.app.live.coverage.runs();
+    record(
+        &w.app.as_board("TW", "admin"),
+        &w.cadres[0].1,
+        Some(&w.campaign),
+    )
+    .await;
+    for (board, ws) in sockets.iter_mut() {
+        let event = ws.event().await;
+        let stats = coverage(&w.app.as_board(board, "analyst"), board).await;
+        assert_eq!(event["data"]["coverageChanged"]["total"], stats["total"]);
+    }
+    assert_eq!(
+        w.app.live.coverage.runs() - before,
+        3,
+        "40 analysts, 40 clinician, 412 analyst"
+    );
+}

@@ -110,11 +110,15 @@ pub struct Announced {
 /// role, board, year, round).
 pub type CoverageFigures = Result<Arc<crate::stats::Breakdown<crate::stats::Coverage>>, AppError>;
 
+/// Work under way (or done) for one event and key.
+type Running<V> = Shared<BoxFuture<'static, V>>;
+
 /// Work that subscribers with the same key share for the same event: the first one to ask
 /// runs it, the others wait for its result. Only the results of the last `keep` events are
 /// held.
 pub struct SharedWork<V: Clone> {
-    entries: Mutex<HashMap<(u64, String), Shared<BoxFuture<'static, V>>>>,
+    /// By event number and key: the work, run once, awaited by all.
+    entries: Mutex<HashMap<(u64, String), Running<V>>>,
     keep: u64,
     runs: AtomicU64,
 }

@@ -41,6 +41,9 @@ pub const CLOSE_INIT_TIMEOUT: u16 = 4408;
 /// The server is shutting down.
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 
+/// The read buffer of a live socket: it grows for a larger message.
+const SOCKET_BUFFER: usize = 4 * 1024;
+
 /// The only subprotocol served.
 const PROTOCOL: &str = "graphql-transport-ws";
 
@@ -116,8 +119,15 @@ pub async fn graphql_ws(
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    // tungstenite's buffers default to 128 KiB each way, most of a socket's memory: an idle
+    // dashboard needs a few KiB. A message may be as large as a request body.
+    let max_message = state.config.max_body_bytes;
     upgrade
         .protocols([PROTOCOL])
+        .read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(0)
+        .max_message_size(max_message)
+        .max_frame_size(max_message)
         .on_upgrade(move |socket| serve_socket(state, socket, request_id))
 }
 

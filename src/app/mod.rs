@@ -2,7 +2,8 @@
 //! serve it. `router(state)` needs no socket, so tests drive it with
 //! `tower::ServiceExt::oneshot`.
 //!
-//! - `router.rs`: the routes (`/graphql`, `/healthz`, `/readyz`) and their middleware.
+//! - `router.rs`: the routes (`/graphql`, `/graphql/ws`, `/healthz`, `/readyz`) and their
+//!   middleware.
 //! - `graphql_http.rs`: GraphQL over HTTP, from the request's parsing to the shaped reply.
 //! - `rate_limit.rs`: requests per user (`--rate-limit`).
 //! - `browser.rs`: CORS for the configured origins, compressed answers.
@@ -29,6 +30,7 @@ use crate::config::Config;
 use crate::db::WriteGate;
 use crate::error::AppResult;
 use crate::graphql::{AppSchema, serving_schema};
+use crate::live::LiveHub;
 
 pub use browser::parse_origin;
 pub use persisted::{PersistedDocuments, TrustedDocuments};
@@ -55,6 +57,8 @@ pub struct AppState {
     pub rate_limit: RateLimit,
     /// Documents named by hash: the trusted manifest and the automatic store.
     pub persisted: PersistedDocuments,
+    /// Live updates: the event bus and the live sockets (`live/`).
+    pub live: Arc<LiveHub>,
 }
 
 impl AppState {
@@ -71,6 +75,7 @@ impl AppState {
         let rate_limit = RateLimit::new(config.rate_limit, config.rate_limit_burst);
         let persisted =
             PersistedDocuments::new(config.trusted_documents.clone(), config.only_trusted);
+        let live = Arc::new(LiveHub::start(&db, config.live.clone()).await?);
         Ok(AppState {
             db,
             config: Arc::new(config),
@@ -80,6 +85,7 @@ impl AppState {
             write_gate,
             rate_limit,
             persisted,
+            live,
         })
     }
 }

@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     let cors = browser::cors(&state.config.cors_origins);
     let router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(crate::live::graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         // Answers above a kilobyte compressed by `Accept-Encoding`; a compressed answer's ETag

@@ -396,3 +396,31 @@ pub fn run(args: &[&str], database_url: &str) -> Output {
         .output()
         .expect("run cadre-health")
 }
+
+/// SIGTERM closes the live sockets at once with 1001 ("server shutting down"), and the
+/// process still exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_closes_live_sockets_with_1001_and_exits_0() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    data_dir_with_a_cadre(dir.path()).await;
+    let addr = free_port();
+    let mut child = start_server(dir.path(), addr, "20s").await;
+    let keys = TokenKeys::hs256(TEST_SECRET.as_bytes(), Duration::from_secs(12 * 3600));
+    let token = keys
+        .issue("40", Role::Analyst, "watching", Duration::from_secs(600))
+        .expect("sign");
+    let mut ws =
+        crate::live::Ws::open(addr, json!({"Authorization": format!("Bearer {token}")})).await;
+    ws.subscribe(
+        "c",
+        "subscription { coverageChanged(year: 2026, round: 1) { total { examined } } }",
+        json!({}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sigterm(&child);
+    assert_eq!(ws.close_code().await, Some(1001));
+    let code = exit_code(&mut child, Duration::from_secs(15)).await;
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+    assert_eq!(code, Some(0), "{log}");
+}

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{
     BatchRequest, BatchResponse, ErrorExtensionValues, Name, ParseRequestError, PathSegment, Value,
@@ -14,7 +13,7 @@ use async_graphql_axum::GraphQLBatchRequest;
 use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::AppState;
@@ -119,7 +118,7 @@ async fn get(state: Arc<AppState>, request: Request) -> Response {
         .query()
         .is_some_and(|q| q.split('&').any(|p| p.starts_with("query=")));
     if !has_query {
-        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+        return super::web::graphiql();
     }
     let Some(media) = MediaType::negotiate(request.headers()) else {
         return not_acceptable();

@@ -7,11 +7,14 @@
 //! - `rate_limit.rs`: requests per user (`--rate-limit`).
 //! - `server.rs`: the socket: connections accepted up to a cap, slow clients dropped, and a
 //!   drain within a deadline on shutdown.
+//! - `web.rs`: what a browser gets: GraphiQL, the reference dashboard, their files (all
+//!   compiled in, nothing from a CDN).
 
 mod graphql_http;
 mod rate_limit;
 mod router;
 mod server;
+mod web;
 
 use std::sync::Arc;
 

@@ -1,5 +1,5 @@
-//! The HTTP routes and their middleware: `/graphql` (see `graphql_http.rs`), `/healthz` and
-//! `/readyz`.
+//! The HTTP routes and their middleware: `/graphql` (see `graphql_http.rs`), GraphiQL and the
+//! dashboard (`web.rs`), `/healthz` and `/readyz`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,8 +12,8 @@ use axum::routing::get;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use super::AppState;
 use super::graphql_http::{graphql_get, graphql_post};
+use super::{AppState, web};
 use crate::error::RETRY_AFTER_SECS;
 
 /// The whole HTTP surface, serving `state`.
@@ -26,6 +26,9 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/graphiql", get(web::graphiql_page))
+        .route("/dashboard", get(web::dashboard))
+        .route("/web/{*path}", get(web::asset))
         // Every request gets an `x-request-id` (a client's own is kept), echoed in the response,
         // seen by the trace layer and written on the request's audit events.
         .layer(PropagateRequestIdLayer::x_request_id())

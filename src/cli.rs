@@ -427,7 +427,21 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {bind}"))?;
     println!("{banner}");
-    let drained = crate::app::serve(listener, router(state), options, shutdown_signal()).await;
+    // Live sockets outlive their HTTP connection (an upgrade): the hub closes them (1001) as
+    // soon as shutdown begins, and they get the same grace.
+    let live = state.live.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        live.shut_down();
+    };
+    let live = state.live.clone();
+    let drained = crate::app::serve(listener, router(state), options, shutdown).await;
+    if !live.closed(options.shutdown_grace).await {
+        tracing::warn!(
+            sockets = live.open_sockets(),
+            "live sockets still open after the shutdown grace period"
+        );
+    }
     if drained == Drain::Cut {
         bail!(
             "requests were still running after the shutdown grace period ({}); they were cut \

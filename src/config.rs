@@ -267,6 +267,10 @@ pub struct Config {
     /// Logs and metrics (`telemetry.rs`).
     #[command(flatten)]
     pub telemetry: crate::telemetry::TelemetryConfig,
+
+    /// Live updates: subscriptions over `/graphql/ws` (`live/`).
+    #[command(flatten)]
+    pub live: crate::live::LiveConfig,
 }
 
 impl Config {
@@ -288,7 +292,7 @@ impl Config {
 }
 
 /// A duration longer than zero (`2s`, `500ms`).
-fn positive_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn positive_duration(text: &str) -> Result<Duration, String> {
     match humantime::parse_duration(text) {
         Ok(d) if d.is_zero() => Err("must be longer than zero".into()),
         Ok(d) => Ok(d),

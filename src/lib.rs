@@ -8,6 +8,8 @@
 //! - [`db`]: connection, migrations, planner statistics, SQLite's write gate, the scoped and
 //!   system transactions, entities.
 //! - [`graphql`]: schema, resolvers by domain, object types, DataLoaders.
+//! - [`live`]: live updates: the event bus (PostgreSQL `LISTEN/NOTIFY`, or in process) and
+//!   the `graphql-transport-ws` socket.
 //! - [`records`]: what each write means: typed commands, state machines, cascades and syncs.
 //! - [`domain`]: enumerations and name folding shared by storage and API.
 //! - [`boards`]: the board tree with its history, kept in memory; custody by lineage.
@@ -28,6 +30,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod graphql;
+pub mod live;
 pub mod records;
 pub mod reorg;
 pub mod scope;

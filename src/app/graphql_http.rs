@@ -489,6 +489,9 @@ async fn execute(
         Ok(reads) => reads,
         Err(err) => return error_response(status_of(&err), media, err),
     };
+    // Exams it recorded, for live subscribers (in process on SQLite; PostgreSQL's went out
+    // with the commit).
+    state.live.publish_committed(db.take_committed_events());
     // Nothing reaches an abandoned request's client, so nothing was read.
     if !reads.is_empty() && !fate.abandoned() {
         let written = scope::audit_unkept_reads(

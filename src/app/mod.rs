@@ -2,7 +2,8 @@
 //! serve it. `router(state)` needs no socket, so tests drive it with
 //! `tower::ServiceExt::oneshot`.
 //!
-//! - `router.rs`: the routes (`/graphql`, `/healthz`, `/readyz`) and their middleware.
+//! - `router.rs`: the routes (`/graphql`, `/graphql/ws`, `/healthz`, `/readyz`) and their
+//!   middleware.
 //! - `graphql_http.rs`: GraphQL over HTTP, from the request's parsing to the shaped reply.
 //! - `rate_limit.rs`: requests per user (`--rate-limit`).
 //! - `server.rs`: the socket: connections accepted up to a cap, slow clients dropped, and a
@@ -26,6 +27,7 @@ use crate::config::Config;
 use crate::db::WriteGate;
 use crate::error::AppResult;
 use crate::graphql::{AppSchema, serving_schema};
+use crate::live::LiveHub;
 
 pub use rate_limit::RateLimit;
 pub use router::router;
@@ -48,6 +50,8 @@ pub struct AppState {
     pub write_gate: WriteGate,
     /// Requests per user (`--rate-limit`).
     pub rate_limit: RateLimit,
+    /// Live updates: the event bus and the live sockets (`live/`).
+    pub live: Arc<LiveHub>,
 }
 
 impl AppState {
@@ -62,6 +66,7 @@ impl AppState {
         let schema = serving_schema(&config);
         let write_gate = WriteGate::for_backend(db.get_database_backend());
         let rate_limit = RateLimit::new(config.rate_limit, config.rate_limit_burst);
+        let live = Arc::new(LiveHub::start(&db, config.live.clone()).await?);
         Ok(AppState {
             db,
             config: Arc::new(config),
@@ -70,6 +75,7 @@ impl AppState {
             schema,
             write_gate,
             rate_limit,
+            live,
         })
     }
 }

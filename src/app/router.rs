@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
     // text.) The other routes never read theirs.
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(crate::live::graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/graphiql", get(web::graphiql_page))

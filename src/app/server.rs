@@ -110,8 +110,10 @@ pub async fn serve(
                 _ = closing.wait_for(|closing| *closing) => false,
             };
             if spoke {
+                // With upgrades: `/graphql/ws` turns the connection into a live socket, which
+                // then lives on its own (`live/`, closed by the hub on shutdown).
                 let connection = builder
-                    .serve_connection(TokioIo::new(stream), service)
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
                     .into_owned();
                 if let Err(err) = watcher.watch(connection).await {
                     tracing::debug!(%peer, error = %err, "connection ended");

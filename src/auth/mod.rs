@@ -325,6 +325,16 @@ impl TokenKeys {
         authorization: Option<&str>,
         boards: &BoardTree,
     ) -> AppResult<Viewer> {
+        Ok(self.viewer_until(authorization, boards).await?.0)
+    }
+
+    /// [`TokenKeys::viewer`], and the token's `exp` (seconds since the epoch): a live socket
+    /// closes then.
+    pub async fn viewer_until(
+        &self,
+        authorization: Option<&str>,
+        boards: &BoardTree,
+    ) -> AppResult<(Viewer, u64)> {
         if authorization.is_some_and(|h| h.len() > MAX_AUTHORIZATION_BYTES) {
             return Err(AppError::Unauthenticated("authorization header too long"));
         }
@@ -378,13 +388,14 @@ impl TokenKeys {
             ));
         }
         let scope = boards.scope_of(&board, today);
-        Ok(Viewer {
+        let viewer = Viewer {
             subject: claims.sub,
             role,
             board,
             scope,
             today,
-        })
+        };
+        Ok((viewer, claims.exp))
     }
 }
 

@@ -8,6 +8,7 @@ pub mod orders;
 pub mod page;
 mod query;
 pub mod scalars;
+mod subscription;
 mod types;
 
 use std::collections::{HashMap, HashSet};
@@ -15,7 +16,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use async_graphql::{Context, EmptySubscription, Guard, Schema};
+use async_graphql::{Context, Guard, Schema};
 
 use crate::auth::Viewer;
 use crate::boards::BoardTree;
@@ -26,20 +27,21 @@ use loaders::ScopedLoader;
 
 pub use mutation::Mutation;
 pub use query::Query;
+pub use subscription::{CoverageChange, Live, Subscription};
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema as exported (`cadre-health schema`): every type, no limits. Serving uses
 /// [`serving_schema`].
 pub fn build_schema() -> AppSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish()
+    Schema::build(Query::default(), Mutation::default(), Subscription).finish()
 }
 
 /// The schema the server runs, with the configured limits and introspection setting.
 /// Per-request data (viewer, scoped database, loaders) is attached by the HTTP handler as
 /// [`RequestData`].
 pub fn serving_schema(config: &Config) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_complexity(config.max_complexity)
         .extension(input_bounds::InputBounds)
         .extension(limits::Limits::of(config));

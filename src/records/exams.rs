@@ -10,6 +10,7 @@ use crate::boards::BoardTree;
 use crate::db::entities::{cadre, campaign_enrolment, exam_campaign, health_exam};
 use crate::domain::ExamKind;
 use crate::error::{AppError, AppResult};
+use crate::live::ExamEvent;
 use crate::scope::{Scope, TenantKeys, TenantRow};
 
 use super::{Writer, actions, changed, find_current, new_row};
@@ -72,7 +73,7 @@ pub async fn record(
     let mut row = values.0;
     row.cadre_id = cadre.id;
     row.set_keys(&cadre.keys());
-    check_campaign(writer, boards, row.campaign_id, &row.keys()).await?;
+    let round = check_campaign(writer, boards, row.campaign_id, &row.keys()).await?;
     let mut fields = vec!["cadreId".to_owned()];
     fields.extend(changed_fields(&blank, &row));
     let row = writer
@@ -82,6 +83,7 @@ pub async fn record(
     if let Some(campaign) = row.campaign_id {
         sync_enrolment(writer, campaign, row.cadre_id).await?;
     }
+    announce(writer, &row, round.into_iter().collect());
     Ok(row)
 }
 
@@ -108,7 +110,7 @@ pub async fn correct(
         cadre_id: old.cadre_id,
         ..values.0
     };
-    check_campaign(writer, boards, row.campaign_id, &row.keys()).await?;
+    let round = check_campaign(writer, boards, row.campaign_id, &row.keys()).await?;
     let fields = changed_fields(&old, &row);
     let row = writer
         .update::<health_exam::Entity>(row, version, actions::CORRECT_HEALTH_EXAM, &fields, "")
@@ -119,6 +121,18 @@ pub async fn correct(
     for campaign in campaigns.into_iter().flatten() {
         sync_enrolment(writer, campaign, row.cadre_id).await?;
     }
+    // The campaign the exam left changes coverage too.
+    let mut rounds: Vec<(i32, i32)> = round.into_iter().collect();
+    if old.campaign_id != row.campaign_id
+        && let Some(left) = old.campaign_id
+        && let Some(left) = writer
+            .db()
+            .one(exam_campaign::Entity::find_by_id(left))
+            .await?
+    {
+        rounds.push((left.year, i32::from(left.round)));
+    }
+    announce(writer, &row, rounds);
     Ok(row)
 }
 
@@ -128,15 +142,28 @@ fn changed_fields(old: &health_exam::Model, new: &health_exam::Model) -> Vec<Str
     changed::<health_exam::Entity>(old, new, &[health_exam::Column::CadreId])
 }
 
+/// Tells live subscribers (`live/`) about `exam` once the request commits: its IDs and tenant
+/// keys, and the campaign rounds whose coverage it may have changed; never a clinical value.
+fn announce(writer: Writer<'_>, exam: &health_exam::Model, rounds: Vec<(i32, i32)>) {
+    writer.db().announce(ExamEvent {
+        exam: exam.id,
+        cadre: exam.cadre_id,
+        board: exam.board_code.clone(),
+        province: exam.province_code.clone(),
+        district: exam.district_code.clone(),
+        rounds,
+    });
+}
+
 /// A campaign an exam may belong to: visible to the viewer, and run by a board whose subtree
-/// holds the cadre.
+/// holds the cadre. Returns its `(year, round)`.
 async fn check_campaign(
     writer: Writer<'_>,
     boards: &BoardTree,
     campaign: Option<Uuid>,
     cadre_keys: &TenantKeys,
-) -> AppResult<()> {
-    let Some(id) = campaign else { return Ok(()) };
+) -> AppResult<Option<(i32, i32)>> {
+    let Some(id) = campaign else { return Ok(None) };
     let refuse =
         || AppError::bad_input("campaignId", "campaignId: no such campaign for this cadre");
     let found = writer
@@ -152,7 +179,7 @@ async fn check_campaign(
         .scope_of(holder, today)
         .covers(&Scope::of_keys(cadre_keys)?)
     {
-        Ok(())
+        Ok(Some((found.year, i32::from(found.round))))
     } else {
         Err(refuse())
     }

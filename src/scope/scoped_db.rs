@@ -13,6 +13,7 @@ use tokio::sync::RwLock;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
+use crate::live::ExamEvent;
 
 use super::audit::{Actor, Change, write_events};
 use super::clash;
@@ -97,6 +98,9 @@ pub struct ScopedDb {
     /// Whether the audit events may be written in this transaction. Not in a read-only SQLite
     /// transaction, which could not upgrade to a write (see `db::WriteGate`).
     audits_inline: bool,
+    /// Live events committed in process (SQLite), for the caller to publish
+    /// ([`ScopedDb::take_committed_events`]).
+    committed: Mutex<Vec<ExamEvent>>,
 }
 
 /// What a request leaves in the audit trail: its changes, in order, and the cadres whose
@@ -107,6 +111,8 @@ struct Trail {
     reads: BTreeMap<Uuid, TenantKeys>,
     /// Attempts to register a national ID someone else holds: audited whatever the outcome.
     clashes: Vec<clash::NationalIdClash>,
+    /// Live events of the request's writes, sent only if it commits (`live/`).
+    announced: Vec<ExamEvent>,
 }
 
 impl ScopedDb {
@@ -124,7 +130,27 @@ impl ScopedDb {
             trail: Mutex::new(Trail::default()),
             pool,
             audits_inline,
+            committed: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Announces `event` to live subscribers if, and only if, the request commits: on
+    /// PostgreSQL as a `NOTIFY` in its transaction, on SQLite after its commit
+    /// ([`ScopedDb::take_committed_events`]).
+    pub fn announce(&self, event: ExamEvent) {
+        if let Ok(mut trail) = self.trail.lock() {
+            trail.announced.push(event);
+        }
+    }
+
+    /// The live events of a committed request that are this process's to publish (SQLite;
+    /// on PostgreSQL they left with the commit). Empty before the commit, and after a
+    /// rollback.
+    pub fn take_committed_events(&self) -> Vec<ExamEvent> {
+        self.committed
+            .lock()
+            .map(|mut c| std::mem::take(&mut *c))
+            .unwrap_or_default()
     }
 
     /// Which database the request runs on, for the few expressions whose spelling differs
@@ -251,15 +277,18 @@ impl ScopedDb {
     /// National ID clashes are written afterwards in a transaction of their own, whichever way
     /// the request ended (see `clash::audit_national_id_clashes`).
     pub async fn finish_audited(&self, commit: bool, actor: &Actor) -> AppResult<Vec<Change>> {
-        let (changes, reads, clashes) = match self.trail.lock() {
+        let (changes, reads, clashes, announced) = match self.trail.lock() {
             Ok(mut trail) => (
                 std::mem::take(&mut trail.changes),
                 std::mem::take(&mut trail.reads),
                 std::mem::take(&mut trail.clashes),
+                std::mem::take(&mut trail.announced),
             ),
             Err(_) => return Err(AppError::Internal("audit trail poisoned".into())),
         };
-        let finished = self.finish_with(commit, actor, changes, reads).await;
+        let finished = self
+            .finish_with(commit, actor, changes, reads, announced)
+            .await;
         if finished.is_err() {
             // Whatever failed, the request's transaction must be over before another opens
             // (SQLite has one writer at a time); a finished one is left as it is.
@@ -277,6 +306,7 @@ impl ScopedDb {
         actor: &Actor,
         changes: Vec<Change>,
         reads: BTreeMap<Uuid, TenantKeys>,
+        announced: Vec<ExamEvent>,
     ) -> AppResult<Vec<Change>> {
         let reads: Vec<Change> = reads
             .into_iter()
@@ -287,7 +317,7 @@ impl ScopedDb {
             return Ok(reads);
         }
         if !self.audits_inline {
-            if !changes.is_empty() {
+            if !changes.is_empty() || !announced.is_empty() {
                 // Only a request that began as a writer may change anything.
                 self.finish(false).await?;
                 return Err(AppError::Internal(
@@ -297,12 +327,24 @@ impl ScopedDb {
             self.finish(true).await?;
             return Ok(reads);
         }
-        {
+        let in_process = {
             let tx = self.tx.read().await;
+            let tx = open(&tx)?;
             let events = changes.iter().chain(reads.iter());
-            write_events(open(&tx)?, actor, events).await?;
-        }
+            write_events(tx, actor, events).await?;
+            if tx.get_database_backend() == DatabaseBackend::Postgres {
+                crate::live::notify(tx, &announced).await?;
+                Vec::new()
+            } else {
+                announced
+            }
+        };
         self.finish(true).await?;
+        if !in_process.is_empty()
+            && let Ok(mut committed) = self.committed.lock()
+        {
+            committed.extend(in_process);
+        }
         Ok(Vec::new())
     }
 

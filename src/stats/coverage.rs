@@ -13,6 +13,18 @@ counts_figure!(
     Coverage { eligible, examined }
 );
 
+/// Refuses a `year` outside the statistics' bounds and a `round` other than 1 or 2
+/// (`BAD_USER_INPUT`), before anything is read.
+pub fn check_coverage_period(year: i32, round: Option<i32>) -> AppResult<()> {
+    first_of_year(year)?;
+    if let Some(round) = round
+        && !(1..=2).contains(&round)
+    {
+        return Err(AppError::bad_input("round", "round must be 1 or 2"));
+    }
+    Ok(())
+}
+
 /// Coverage of the campaigns of `year` (one `round`, or both rounds added together), counted
 /// where each cadre was managed at the campaign's start.
 pub async fn exam_coverage(
@@ -22,12 +34,7 @@ pub async fn exam_coverage(
     round: Option<i32>,
 ) -> AppResult<Breakdown<Coverage>> {
     use campaign_enrolment::{Column, Entity};
-    first_of_year(year)?;
-    if let Some(round) = round
-        && !(1..=2).contains(&round)
-    {
-        return Err(AppError::bad_input("round", "round must be 1 or 2"));
-    }
+    check_coverage_period(year, round)?;
     let mut q = db.select_from::<Entity>("e", &subject.within);
     q.and_where(col("e", Column::Year).eq(year));
     if let Some(round) = round {

@@ -50,7 +50,7 @@ use crate::scope::Scope;
 pub use activity::{Activity, Interval, MAX_BUCKETS, Series, clinic_activity};
 pub use classes::{Classes, Classification, health_class_distribution};
 pub use counts::{AGE_BANDS, CountBy, Counts, cadre_counts};
-pub use coverage::{Coverage, exam_coverage};
+pub use coverage::{Coverage, check_coverage_period, exam_coverage};
 pub use prevalence::{MAX_PREFIXES, Prevalence, condition_prevalence};
 pub use vaccination::{Vaccinated, vaccination_coverage};
 
@@ -123,6 +123,17 @@ impl Subject {
                 ))
             }),
         }
+    }
+
+    /// The row of `byBoard` (0 for the board's own, 1.. for its children) that counts rows
+    /// with these tenant keys; `None` for keys outside the board.
+    pub fn row_of(&self, keys: &crate::scope::TenantKeys) -> Option<usize> {
+        let key = if self.groups_by_province() {
+            keys.province.as_deref()
+        } else {
+            keys.district.as_deref()
+        };
+        self.slot(key).ok()
     }
 
     /// The board's own row first, then each child.

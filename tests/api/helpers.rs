@@ -27,6 +27,8 @@ pub struct TestApp {
     boards: std::sync::Arc<cadre_health::boards::LiveTree>,
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
+    /// The live-update hub the router serves (`live/` tests wait on its subscribers).
+    pub live: std::sync::Arc<cadre_health::live::LiveHub>,
     /// The test's own database, dropped with the app; `None` when the caller owns it.
     _database: Option<TestDatabase>,
 }
@@ -102,8 +104,10 @@ impl TestApp {
             .await
             .expect("build app state");
         let boards = state.boards.clone();
+        let live = state.live.clone();
         TestApp {
             boards,
+            live,
             router: router(state),
             db,
             keys: TokenKeys::hs256(secret, max_lifetime),
@@ -125,6 +129,28 @@ impl TestApp {
                 .expect("apply the plan");
         self.refresh_tree().await;
         report
+    }
+
+    /// Serves the router on a socket of its own (127.0.0.1, a free port) until the test ends,
+    /// for clients that need one (live sockets).
+    pub async fn listen(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let options = cadre_health::app::ServeOptions {
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            shutdown_grace: Duration::from_secs(1),
+        };
+        let serving = cadre_health::app::serve(
+            listener,
+            self.router.clone(),
+            options,
+            std::future::pending(),
+        );
+        tokio::spawn(serving);
+        addr
     }
 
     /// Reads the board tree again, as a running server does every minute.

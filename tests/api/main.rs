@@ -16,6 +16,7 @@ mod graphql_http;
 mod http;
 mod leaks;
 mod limits;
+mod live;
 mod n_plus_one;
 mod operating;
 mod ops;

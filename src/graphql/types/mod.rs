@@ -74,7 +74,7 @@ pub use exam::HealthExam;
 pub use records::{
     ChronicCondition, ClinicVisit, Consultation, Prescription, Referral, Vaccination,
 };
-pub use statistics::{Statistics, StatisticsTree};
+pub use statistics::{CoverageCell, Statistics, StatisticsTree, coverage_cell};
 pub use viewer::ViewerInfo;
 
 use async_graphql::ID;

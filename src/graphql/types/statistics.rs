@@ -311,7 +311,7 @@ impl<C: OutputType> ByBoard<C> {
     }
 }
 
-fn coverage_cell((board, c): (board::Model, stats::Coverage)) -> CoverageCell {
+pub fn coverage_cell((board, c): (board::Model, stats::Coverage)) -> CoverageCell {
     CoverageCell {
         board: Board(board),
         eligible: c.eligible,

@@ -23,7 +23,8 @@
 //! The files: `world.rs` reads the seeded rows independently, `schema.rs` reads the schema,
 //! `generator.rs` makes viewers and questions, `checker.rs` judges an answer, `hunt.rs` drives
 //! the cases, `clinical.rs` holds analysts' answers against scrambled clinical data, and
-//! `coverage.rs` says which tenant tables the hunt covers.
+//! `coverage.rs` says which tenant tables the hunt covers; `subscriptions.rs` hunts live
+//! updates (events delivered over `/graphql/ws`).
 
 mod checker;
 mod clinical;
@@ -31,6 +32,7 @@ mod coverage;
 mod generator;
 pub(crate) mod hunt;
 mod schema;
+mod subscriptions;
 mod world;
 
 use std::collections::BTreeSet;

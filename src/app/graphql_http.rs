@@ -5,14 +5,13 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{
     BatchRequest, BatchResponse, ErrorExtensionValues, Name, ParseRequestError, PathSegment, Value,
 };
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::AppState;
@@ -135,7 +134,7 @@ async fn get(state: Arc<AppState>, request: Request) -> Response {
         })
     });
     if !executes {
-        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+        return super::web::graphiql();
     }
     let Some(media) = MediaType::negotiate(request.headers()) else {
         return not_acceptable();

@@ -11,6 +11,8 @@
 //! - `etag.rs`: `ETag` and 304 for GET answers, per viewer.
 //! - `server.rs`: the socket: connections accepted up to a cap, slow clients dropped, and a
 //!   drain within a deadline on shutdown.
+//! - `web.rs`: what a browser gets: GraphiQL, the reference dashboard, their files (all
+//!   compiled in, nothing from a CDN).
 
 mod browser;
 mod etag;
@@ -19,6 +21,7 @@ mod persisted;
 mod rate_limit;
 mod router;
 mod server;
+mod web;
 
 use std::sync::Arc;
 

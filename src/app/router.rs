@@ -1,5 +1,5 @@
-//! The HTTP routes and their middleware: `/graphql` (see `graphql_http.rs`), `/healthz` and
-//! `/readyz`; CORS and compression (`browser.rs`).
+//! The HTTP routes and their middleware: `/graphql` (see `graphql_http.rs`), GraphiQL and the
+//! dashboard (`web.rs`), `/healthz` and `/readyz`; CORS and compression (`browser.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,9 +13,9 @@ use axum::routing::get;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use super::AppState;
 use super::browser;
 use super::graphql_http::{graphql_get, graphql_post};
+use super::{AppState, web};
 use crate::error::RETRY_AFTER_SECS;
 
 /// The whole HTTP surface, serving `state`.
@@ -30,6 +30,9 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(crate::live::graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/graphiql", get(web::graphiql_page))
+        .route("/dashboard", get(web::dashboard))
+        .route("/web/{*path}", get(web::asset))
         // Answers above a kilobyte compressed by `Accept-Encoding`; a compressed answer's ETag
         // names its coding (layers run outside in: the last one added sees the request first).
         .layer(browser::compression())

@@ -76,6 +76,11 @@ impl TestApp {
         app
     }
 
+    /// The router, to serve over a real socket (the browser tests).
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
     /// The URL of the test's own database.
     pub fn database_url(&self) -> Option<&str> {
         self._database.as_ref().map(|d| d.url.as_str())

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod browser;
 mod clinical_reads;
 mod concurrency;
 mod dashboard;

@@ -24,6 +24,7 @@ mod registry;
 mod reorganisation;
 mod rls;
 mod schema;
+mod seeding;
 mod scope;
 mod statistics;
 mod write_rules;

@@ -39,10 +39,15 @@ pub enum Command {
     Serve,
     /// Apply pending migrations and exit.
     Migrate,
-    /// Generate deterministic synthetic data.
+    /// Generate deterministic synthetic data into an empty database (see the README, *Seeding*).
     Seed {
-        #[arg(long, value_enum, default_value = "demo")]
+        /// `demo` (a few thousand cadres), `national` (about 248,000) or a number of cadres.
+        #[arg(long, default_value = "demo", value_parser = clap::value_parser!(Scale))]
         scale: Scale,
+        /// Empty the data tables first (cadres, their records, campaigns and the audit trail;
+        /// the board tree stays), in the same transaction as the new data.
+        #[arg(long)]
+        reset: bool,
     },
     /// Print a signed bearer token, and nothing else.
     Token {
@@ -165,9 +170,9 @@ async fn dispatch(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
             eprintln!("migrations applied");
             Ok(())
         }
-        Command::Seed { scale } => {
+        Command::Seed { scale, reset } => {
             let db = open(&config).await?;
-            let report = seed::seed(&db, scale).await?;
+            let report = seed::seed_with(&db, scale, seed::Options { reset }).await?;
             eprintln!("seeded: {report:?}");
             Ok(())
         }

@@ -42,19 +42,19 @@ macro_rules! record {
 }
 
 mod clinical;
+mod load;
 mod names;
 mod people;
 mod plan;
+mod progress;
 
 use std::ops::RangeInclusive;
 
+use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, Utc};
-use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Iterable, PaginatorTrait,
-};
+use sea_orm::{DatabaseBackend, DatabaseConnection, EntityTrait, PaginatorTrait};
 use uuid::Uuid;
 
 use crate::db::entities::{
@@ -64,7 +64,13 @@ use crate::db::entities::{
 use crate::domain::calendar;
 
 pub use plan::Scale;
-use plan::{NGHE_AN, Plan, SEED, Tree};
+use plan::{Plan, SEED, Tree};
+
+/// Cadres per batch handed from the generator to the loader: small enough that the batches in
+/// flight (one generating, one waiting, one loading) stay within a few tens of megabytes.
+const CHUNK_CADRES: usize = 500;
+/// Batches waiting between the generator and the loader.
+const CHUNKS_IN_FLIGHT: usize = 2;
 
 /// What a seed run wrote.
 #[derive(Debug, Default, Clone, Copy)]
@@ -81,14 +87,37 @@ pub struct SeedReport {
     pub enrolments: u64,
 }
 
+/// How a seed run treats a database that already holds data.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Empty the data tables (records, cadres, campaigns and the audit trail; never the board
+    /// tree) first, in the same transaction as the load.
+    pub reset: bool,
+}
+
 /// Whether the database holds no cadres yet (the first run seeds demo data then).
 pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
     let tx = crate::db::begin_system(db).await?;
     Ok(cadre::Entity::find().count(&tx).await? == 0)
 }
 
-/// Fills the database with synthetic data at `scale`, showing a progress bar on a terminal.
+/// Fills an empty database with synthetic data at `scale` ([`seed_with`], no reset).
 pub async fn seed(db: &DatabaseConnection, scale: Scale) -> anyhow::Result<SeedReport> {
+    seed_with(db, scale, Options::default()).await
+}
+
+/// Fills the database with synthetic data at `scale`, all or nothing: one transaction on a
+/// connection of its own, the data generated on a thread of its own while the previous batch
+/// loads (`COPY` on PostgreSQL, prepared multi-row inserts on SQLite), the tables' indexes and
+/// constraints rebuilt after the load from their own definitions, then the planner's
+/// statistics (and on PostgreSQL the visibility map: `VACUUM (ANALYZE)`). Refuses a database
+/// that already holds data unless `options.reset`. A progress bar per table on a terminal,
+/// plain lines otherwise.
+pub async fn seed_with(
+    db: &DatabaseConnection,
+    scale: Scale,
+    options: Options,
+) -> anyhow::Result<SeedReport> {
     let tx = crate::db::begin_system(db).await?;
     let boards = board::Entity::find().all(&tx).await?;
     tx.commit().await?;
@@ -96,72 +125,52 @@ pub async fn seed(db: &DatabaseConnection, scale: Scale) -> anyhow::Result<SeedR
 
     let mut generator = Generator::new(scale.plan());
     let sizes = generator.sizes(&tree);
-    let total = generator.plan.central_cadres + sizes.iter().sum::<usize>();
-    let progress = ProgressBar::new(total as u64).with_style(
-        ProgressStyle::with_template("seeding {bar:40} {pos}/{len} cadres, {msg} ({eta} left)")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let expected = sizes.iter().sum::<usize>() as u64;
+    let backend = db.get_database_backend();
+    let tables = load::Table::all();
+    let progress = progress::Progress::new(&tables, expected);
 
-    generator.board_group(&tree.central, &[], generator.plan.central_cadres);
-    flush(db, &mut generator, &progress).await?;
-    for ((province, districts), size) in tree.provinces.values().zip(sizes) {
-        generator.board_group(province, districts, size);
-        if generator.batch.exams.len() > 20_000 || province.code == NGHE_AN {
-            flush(db, &mut generator, &progress).await?;
+    let (sender, receiver) = tokio::sync::mpsc::channel::<load::Chunk>(CHUNKS_IN_FLIGHT);
+    let encoding = load::Encoding::of(backend);
+    generator.sink = Some(Box::new(move |batch: Batch| {
+        sender
+            .blocking_send(load::Chunk::of(batch, encoding))
+            .is_ok()
+    }));
+    let generating = std::thread::Builder::new()
+        .name("seed-generator".into())
+        .spawn(move || {
+            generator.generate(&tree, &sizes);
+            generator.report
+        })
+        .context("starting the generator")?;
+
+    let loaded = match backend {
+        DatabaseBackend::Postgres => {
+            load::postgres(db, &tables, receiver, options, &progress).await
         }
+        DatabaseBackend::Sqlite => load::sqlite(db, &tables, receiver, options, &progress).await,
+        other => bail!("seeding {other:?} is not supported"),
+    };
+    // The generator ends once the loader has taken its last batch, or at once if the loader
+    // failed (its next hand-over finds nobody listening).
+    let report = tokio::task::spawn_blocking(move || generating.join())
+        .await
+        .ok()
+        .and_then(Result::ok);
+    let loaded = loaded?;
+    let report = report.context("the generator stopped")?;
+    if loaded != expected || report.cadres != expected {
+        bail!(
+            "generated {} and loaded {loaded} of {expected} cadres",
+            report.cadres
+        );
     }
-    flush(db, &mut generator, &progress).await?;
-    crate::db::refresh_planner_statistics(db, true).await?;
-    progress.finish_with_message("done");
-    Ok(generator.report)
+    progress.finish();
+    Ok(report)
 }
 
-async fn flush(
-    db: &DatabaseConnection,
-    generator: &mut Generator,
-    progress: &ProgressBar,
-) -> anyhow::Result<()> {
-    let batch = std::mem::take(&mut generator.batch);
-    let cadres = batch.cadres.len() as u64;
-    let tx = crate::db::begin_system(db).await?;
-    insert(&tx, batch.campaigns).await?;
-    insert(&tx, batch.cadres).await?;
-    insert(&tx, batch.conditions).await?;
-    insert(&tx, batch.exams).await?;
-    insert(&tx, batch.enrolments).await?;
-    insert(&tx, batch.visits).await?;
-    insert(&tx, batch.prescriptions).await?;
-    insert(&tx, batch.referrals).await?;
-    insert(&tx, batch.consultations).await?;
-    insert(&tx, batch.vaccinations).await?;
-    tx.commit().await?;
-    progress.inc(cadres);
-    progress.set_message(format!("{} exams", generator.report.exams));
-    Ok(())
-}
-
-/// Inserts rows in chunks small enough for SQLite's and PostgreSQL's parameter limits.
-async fn insert<M>(tx: &sea_orm::DatabaseTransaction, rows: Vec<M>) -> anyhow::Result<()>
-where
-    M: IntoActiveModel<<<M as sea_orm::ModelTrait>::Entity as EntityTrait>::ActiveModel>
-        + sea_orm::ModelTrait,
-    <<M as sea_orm::ModelTrait>::Entity as EntityTrait>::ActiveModel: ActiveModelTrait + Send,
-{
-    const PARAMS: usize = 30_000;
-    let columns = <<M as sea_orm::ModelTrait>::Entity as EntityTrait>::Column::iter().count();
-    let mut rows = rows
-        .into_iter()
-        .map(IntoActiveModel::into_active_model)
-        .peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(PARAMS / columns).collect();
-        <M as sea_orm::ModelTrait>::Entity::insert_many(chunk)
-            .exec(tx)
-            .await?;
-    }
-    Ok(())
-}
-
+/// One batch of generated rows, every table's, for whole cadres.
 #[derive(Default)]
 struct Batch {
     campaigns: Vec<exam_campaign::Model>,
@@ -176,6 +185,9 @@ struct Batch {
     vaccinations: Vec<vaccination::Model>,
 }
 
+/// Where the generator hands each full batch; `false` when nobody takes it any more.
+type Sink = Box<dyn FnMut(Batch) -> bool + Send>;
+
 struct Generator {
     plan: Plan,
     rng: ChaCha8Rng,
@@ -183,6 +195,8 @@ struct Generator {
     report: SeedReport,
     /// Running cadre number: makes national IDs unique.
     serial: u64,
+    /// Takes each full batch.
+    sink: Option<Sink>,
 }
 
 impl Generator {
@@ -193,7 +207,25 @@ impl Generator {
             batch: Batch::default(),
             report: SeedReport::default(),
             serial: 0,
+            sink: None,
         }
+    }
+
+    /// The whole tree: the centre's cadres, then each province's (`sizes` from
+    /// [`Generator::sizes`]), handing batches to the sink as they fill.
+    fn generate(&mut self, tree: &Tree, sizes: &[usize]) {
+        let (central, provinces) = sizes.split_first().unwrap_or((&0, &[]));
+        self.board_group(&tree.central, &[], *central);
+        for ((province, districts), size) in tree.provinces.values().zip(provinces) {
+            self.board_group(province, districts, *size);
+        }
+        self.flush();
+    }
+
+    /// Hands the batch to the sink; `false` when the sink is gone (the loader stopped).
+    fn flush(&mut self) -> bool {
+        let batch = std::mem::take(&mut self.batch);
+        self.sink.as_mut().is_none_or(|sink| sink(batch))
     }
 
     /// A UUID v7 carrying the record's own time and seeded random bits: sortable, deterministic.

@@ -9,23 +9,45 @@ use super::Generator;
 use crate::db::entities::board;
 use crate::domain::BoardLevel;
 
-/// How much data to generate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// How much data to generate: `demo`, `national` or a number of cadres.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scale {
     /// A few thousand cadres (about 1,500 in Nghệ An), five years of exams.
     Demo,
     /// The whole country: about 250,000 cadres and 5 million exams.
     National,
+    /// Exactly this many cadres, each with a national-scale record (exams since 2014, about
+    /// ten clinic visits), spread over the centre and the provinces as `National` spreads them.
+    Cadres(usize),
+}
+
+impl std::str::FromStr for Scale {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Scale, String> {
+        match s {
+            "demo" => Ok(Scale::Demo),
+            "national" => Ok(Scale::National),
+            n => match n.replace('_', "").parse::<usize>() {
+                Ok(n) if n > 0 => Ok(Scale::Cadres(n)),
+                _ => Err(format!(
+                    "{s:?}: `demo`, `national` or a number of cadres (at least 1)"
+                )),
+            },
+        }
+    }
 }
 
 pub(super) struct Plan {
-    pub(super) central_cadres: usize,
+    central_cadres: usize,
     /// Cadres per province other than Nghệ An (inclusive range).
     per_province: (usize, usize),
     nghe_an_cadres: usize,
     pub(super) first_year: i32,
     /// Clinic visits per cadre, on average, over the last two and a half years.
     pub(super) visits_per_cadre: f64,
+    /// Exactly this many cadres in all (`Scale::Cadres`), else the sizes above as drawn.
+    cadres: Option<usize>,
 }
 
 impl Scale {
@@ -37,6 +59,7 @@ impl Scale {
                 nghe_an_cadres: 1500,
                 first_year: 2021,
                 visits_per_cadre: 2.0,
+                cadres: None,
             },
             Scale::National => Plan {
                 central_cadres: 2000,
@@ -44,6 +67,11 @@ impl Scale {
                 nghe_an_cadres: 4500,
                 first_year: 2014,
                 visits_per_cadre: 10.0,
+                cadres: None,
+            },
+            Scale::Cadres(n) => Plan {
+                cadres: Some(n),
+                ..Scale::National.plan()
             },
         }
     }
@@ -88,10 +116,30 @@ impl Tree {
     }
 }
 
+/// `n` shared in proportion to `weights`, exactly (largest remainders first, ties to the
+/// earlier).
+fn share(weights: &[usize], n: usize) -> Vec<usize> {
+    let total: usize = weights.iter().sum::<usize>().max(1);
+    let exact: Vec<(usize, usize)> = weights
+        .iter()
+        .map(|w| ((w * n) / total, (w * n) % total))
+        .collect();
+    let mut out: Vec<usize> = exact.iter().map(|(q, _)| *q).collect();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(exact[i].1));
+    let short = n - out.iter().sum::<usize>();
+    for &i in order.iter().take(short) {
+        out[i] += 1;
+    }
+    out
+}
+
 impl Generator {
-    /// How many cadres each province of `tree` gets, in the tree's order.
+    /// How many cadres the centre gets, then each province of `tree`, in the tree's order.
+    /// For `Scale::Cadres(n)` the drawn sizes are scaled down (or up) to add up to exactly `n`.
     pub(super) fn sizes(&mut self, tree: &Tree) -> Vec<usize> {
-        tree.provinces
+        let drawn: Vec<usize> = tree
+            .provinces
             .keys()
             .map(|code| {
                 if code == NGHE_AN {
@@ -101,7 +149,14 @@ impl Generator {
                         .random_range(self.plan.per_province.0..=self.plan.per_province.1)
                 }
             })
-            .collect()
+            .collect();
+        let sizes: Vec<usize> = std::iter::once(self.plan.central_cadres)
+            .chain(drawn)
+            .collect();
+        match self.plan.cadres {
+            None => sizes,
+            Some(n) => share(&sizes, n),
+        }
     }
 
     /// A province (or the centre) with its districts: its campaigns and `size` cadres.
@@ -119,6 +174,29 @@ impl Generator {
                 &districts[self.rng.random_range(0..districts.len())]
             };
             self.cadre(board, head, &campaigns);
+            if self.batch.cadres.len() >= super::CHUNK_CADRES && !self.flush() {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share;
+
+    #[test]
+    fn a_number_of_cadres_is_shared_exactly_in_proportion() {
+        assert_eq!(share(&[2000, 4000, 4000], 5), vec![1, 2, 2]);
+        assert_eq!(share(&[2000, 4000, 4000], 1), vec![0, 1, 0]);
+        assert_eq!(share(&[3, 3, 3], 10), vec![4, 3, 3]);
+        for n in [1, 7, 1000, 248_001] {
+            assert_eq!(
+                share(&[2000, 3512, 4300, 4500, 3999], n)
+                    .iter()
+                    .sum::<usize>(),
+                n
+            );
         }
     }
 }

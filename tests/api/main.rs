@@ -28,6 +28,7 @@ mod reorganisation;
 mod rls;
 mod schema;
 mod scope;
+mod seeding;
 mod statistics;
 mod write_rules;
 mod writes;

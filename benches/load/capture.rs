@@ -406,7 +406,7 @@ fn insert_id_params(sql: &str, params: usize) -> HashSet<usize> {
     let Some(id) = columns.iter().position(|c| c == "id") else {
         return ids;
     };
-    if params % columns.len() != 0 {
+    if !params.is_multiple_of(columns.len()) {
         return ids;
     }
     (1..=params)

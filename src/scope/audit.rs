@@ -103,7 +103,7 @@ pub async fn write_events<'a>(
         })
         .collect();
     let written = match conn.get_database_backend() {
-        DatabaseBackend::Postgres if !rows.is_empty() => insert_as_one(conn, &rows).await,
+        DatabaseBackend::Postgres => insert_as_one(conn, &rows).await,
         _ => insert_in_chunks(conn, &rows).await,
     };
     written.map_err(|e| AppError::from_write(e, "audit event clash"))?;

@@ -142,18 +142,29 @@ fn sigterm(child: &Running) {
     kill(pid, Signal::SIGTERM).expect("SIGTERM");
 }
 
+/// A release of the binary serving a fresh data directory that holds one cadre (draining
+/// within 20 s), and a token for `subject` as `role` of board 40. The directory lives as long
+/// as the first value.
+async fn serving_one_cadre(
+    role: Role,
+    subject: &str,
+) -> (tempfile::TempDir, SocketAddr, Running, String) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    data_dir_with_a_cadre(dir.path()).await;
+    let addr = free_port();
+    let child = start_server(dir.path(), addr, "20s").await;
+    let keys = TokenKeys::hs256(TEST_SECRET.as_bytes(), Duration::from_secs(12 * 3600));
+    let token = keys
+        .issue("40", role, subject, Duration::from_secs(600))
+        .expect("sign");
+    (dir, addr, child, token)
+}
+
 /// SIGTERM with reads and a write in flight: the server stops accepting, the requests finish
 /// with their answers (the write is kept), and the process exits 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_the_requests_in_flight_finish_and_exits_0() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    data_dir_with_a_cadre(dir.path()).await;
-    let addr = free_port();
-    let mut child = start_server(dir.path(), addr, "20s").await;
-    let keys = TokenKeys::hs256(TEST_SECRET.as_bytes(), Duration::from_secs(12 * 3600));
-    let token = keys
-        .issue("40", Role::Clinician, "draining", Duration::from_secs(600))
-        .expect("sign");
+    let (dir, addr, mut child, token) = serving_one_cadre(Role::Clinician, "draining").await;
 
     let mut in_flight = Vec::new();
     for _ in 0..3 {
@@ -401,14 +412,7 @@ pub fn run(args: &[&str], database_url: &str) -> Output {
 /// process still exits 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_closes_live_sockets_with_1001_and_exits_0() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    data_dir_with_a_cadre(dir.path()).await;
-    let addr = free_port();
-    let mut child = start_server(dir.path(), addr, "20s").await;
-    let keys = TokenKeys::hs256(TEST_SECRET.as_bytes(), Duration::from_secs(12 * 3600));
-    let token = keys
-        .issue("40", Role::Analyst, "watching", Duration::from_secs(600))
-        .expect("sign");
+    let (dir, addr, mut child, token) = serving_one_cadre(Role::Analyst, "watching").await;
     let mut ws =
         crate::live::Ws::open(addr, json!({"Authorization": format!("Bearer {token}")})).await;
     ws.subscribe(

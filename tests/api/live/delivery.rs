@@ -274,3 +274,41 @@ async fn identical_coverage_subscriptions_share_one_computation() {
         "40 analysts, 40 clinician, 412 analyst"
     );
 }
+
+/// The strangest values each argument takes (a 40 KB board code, a NUL byte, the ends of
+/// `Int`) are refused with a code, never an internal error or a dropped socket, and the socket
+/// then still serves a good subscription.
+#[tokio::test]
+async fn the_strangest_arguments_are_refused_cleanly() {
+    let w = world().await;
+    let addr = w.app.listen().await;
+    let mut ws = Ws::open_as(&w.app, addr, "40", "clinician").await;
+    let query = "subscription($year: Int!, $round: Int!, $board: String) { \
+                 coverageChanged(year: $year, round: $round, boardCode: $board) \
+                 { total { eligible } } }";
+    let huge = "4".repeat(40_000);
+    let strange = [
+        json!({"year": 2026, "round": 1, "board": huge}),
+        json!({"year": 2026, "round": 1, "board": "40\u{0}"}),
+        json!({"year": i32::MAX, "round": 1}),
+        json!({"year": i32::MIN, "round": 1}),
+        json!({"year": 2026, "round": i32::MAX}),
+        json!({"year": 2026, "round": 0}),
+    ];
+    for (i, variables) in strange.into_iter().enumerate() {
+        ws.subscribe(&format!("s{i}"), query, variables).await;
+        let code = refusal(&mut ws).await;
+        assert!(
+            ["BAD_USER_INPUT", "NOT_FOUND"].contains(&code.as_str()),
+            "case {i}: {code}"
+        );
+    }
+    ws.subscribe("good", EXAMS, json!({})).await;
+    subscribed(&w.app, 1).await;
+    let (_, cadre) = &w.cadres[0];
+    let exam = record(&w.app.as_board("412", "clinician"), cadre, None).await;
+    assert_eq!(
+        ws.event().await["data"]["examRecorded"]["id"],
+        exam.as_str()
+    );
+}
